@@ -1,0 +1,97 @@
+// Lint rules, including the import rules that keep the rooms of src/ apart (DESIGN.md).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const restrict = (patterns) => ({
+  'no-restricted-imports': ['error', { patterns }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.appos-data/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    files: ['src/config/**'],
+    rules: restrict([
+      {
+        group: ['../supervisor/*', '../probes/*', '../http/*', '../control/*', '../log/*'],
+        message: 'config imports nothing of ours',
+      },
+    ]),
+  },
+  {
+    files: ['src/supervisor/**'],
+    rules: restrict([
+      {
+        group: [
+          'fastify',
+          'http-proxy',
+          'pino',
+          'pino-pretty',
+          '../http/*',
+          '../control/*',
+          '../log/*',
+        ],
+        message:
+          'the supervisor emits events; it knows nothing of HTTP, control or logging libraries',
+      },
+    ]),
+  },
+  {
+    files: ['src/probes/**'],
+    rules: restrict([
+      {
+        group: ['../supervisor/*', '../http/*', '../control/*', '../log/*'],
+        message: 'probes import only config types',
+      },
+    ]),
+  },
+  {
+    files: [
+      'src/ctl.ts',
+      'src/control/client.ts',
+      'src/control/format.ts',
+      'src/control/protocol.ts',
+    ],
+    rules: restrict([
+      {
+        group: [
+          'fastify',
+          'pino',
+          'pino-pretty',
+          'execa',
+          '../supervisor/*',
+          './supervisor/*',
+          '../http/*',
+          './http/*',
+          '../log/*',
+          './log/*',
+        ],
+        message: 'the CLI stays small and fast to start',
+      },
+    ]),
+  },
+);

@@ -1,0 +1,103 @@
+// The resolved, validated configuration every other room reads: durations in milliseconds,
+// sizes in bytes, defaults filled in, objects frozen. Produced by config/load.ts only.
+
+/** Duration in milliseconds. */
+export type Ms = number;
+
+export type ProbeKind = 'tcp' | 'http' | 'exec' | 'redis' | 'pocketbase';
+
+export interface ProbeConfig {
+  readonly kind: ProbeKind;
+  /** tcp: "host:port"; http, redis, pocketbase: a URL. Unused for exec. */
+  readonly target: string;
+  /** exec: the argv to run (exit 0 passes). Empty for the other kinds. */
+  readonly argv: readonly string[];
+  /** http only: the exact status expected; absent means any 2xx/3xx. */
+  readonly expect?: number;
+  readonly intervalMs: Ms;
+  readonly timeoutMs: Ms;
+  /** Consecutive failures before a live probe declares the program unhealthy. */
+  readonly retries: number;
+  readonly initialDelayMs: Ms;
+}
+
+export type DependencyCondition = 'started' | 'ready' | 'completed';
+
+export interface Dependency {
+  readonly name: string;
+  readonly condition: DependencyCondition;
+}
+
+export type ProgramKind = 'daemon' | 'oneshot';
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+export interface ProgramConfig {
+  readonly name: string;
+  /** argv; a string command in the file is split like a shell would, never run by one. */
+  readonly command: readonly string[];
+  readonly cwd?: string;
+  /** `env_file` entries first, then `env` on top. Values may be secrets: never log them. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly envFile?: string;
+  readonly user?: string;
+  readonly group?: string;
+  readonly priority: number;
+  readonly dependsOn: readonly Dependency[];
+  readonly autostart: boolean;
+  readonly kind: ProgramKind;
+  readonly restart: RestartPolicy;
+  readonly exitCodes: readonly number[];
+  readonly startSecondsMs: Ms;
+  readonly startRetries: number;
+  readonly backoff: { readonly initialMs: Ms; readonly maxMs: Ms };
+  readonly stopSignal: NodeJS.Signals;
+  readonly stopTimeoutMs: Ms;
+  readonly critical: boolean;
+  readonly ready?: ProbeConfig;
+  readonly live?: ProbeConfig;
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+export interface LogConfig {
+  /** Absent in the file: pretty on a TTY, else json (decided by the log room). */
+  readonly format?: LogFormat;
+  readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  /** One rotating file per program lives here; absent means no files. */
+  readonly dir?: string;
+  readonly maxBytes: number;
+  readonly backups: number;
+}
+
+export interface RouteConfig {
+  readonly path: string;
+  readonly upstream?: string;
+  readonly program?: string;
+  readonly websocket: boolean;
+  readonly holdMs?: Ms;
+  readonly stripPrefix: boolean;
+  readonly static?: string;
+  readonly spa: boolean;
+}
+
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly maxBody: number;
+  readonly compress: boolean;
+  readonly accessLog: boolean;
+  readonly routes: readonly RouteConfig[];
+}
+
+export interface AppConfig {
+  /** Absolute path of the file this was loaded from. */
+  readonly file: string;
+  readonly dataDir?: string;
+  readonly shutdownTimeoutMs: Ms;
+  readonly log: LogConfig;
+  readonly control: { readonly socket: string };
+  /** Absent when the file has no `http:` section: no public listener. */
+  readonly http?: HttpConfig;
+  /** In file order; start order is computed by config/plan.ts. */
+  readonly programs: readonly ProgramConfig[];
+}
