@@ -1,0 +1,20 @@
+// The shapes every probe shares: a check (one attempt against a target) and its outcome.
+// Structurally identical to the supervisor's ProbeResult; probes never import the supervisor.
+import type { ProbeConfig } from '../config/types.js';
+
+/**
+ * One attempt of a probe. Resolves when the target passes; rejects with an Error whose
+ * message is short and readable ("HTTP 500", "connect ECONNREFUSED 127.0.0.1:6379").
+ * Must stop its work and release every socket/process when `signal` aborts.
+ */
+export type ProbeCheck = (cfg: ProbeConfig, signal: AbortSignal) => Promise<void>;
+
+/** The result of one check, as reported to the supervisor. */
+export interface ProbeOutcome {
+  readonly ok: boolean;
+  /** Epoch ms of the check's end. */
+  readonly at: number;
+  readonly latencyMs: number;
+  /** Human-readable failure; absent when ok. Never contains secrets from the target. */
+  readonly error?: string;
+}
