@@ -1,0 +1,161 @@
+// appos-ctl's human output: supervisorctl's status layout, action outcome lines, log prefixes,
+// the journal, reload and health lines. Pure functions of the API's views (protocol.ts).
+import type {
+  ActionResultView,
+  ExitView,
+  HealthResponse,
+  JournalEntryView,
+  LogLineView,
+  ProgramView,
+  ReloadResponse,
+  UnknownName,
+} from './protocol.js';
+
+/** Spaces between the longest name and the state column (supervisorctl's gap). */
+const NAME_GAP = 3;
+/** Width of the state column, as in supervisorctl. */
+const STATE_WIDTH = 10;
+
+/** supervisorctl's uptime: `0:13:31`, `1 day, 2:03:04`, `3 days, 0:00:09`. */
+export function formatUptime(seconds: number): string {
+  const total = Math.max(0, Math.floor(seconds));
+  const days = Math.floor(total / 86_400);
+  const h = Math.floor((total % 86_400) / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const clock = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  if (days === 0) return clock;
+  return `${days} ${days === 1 ? 'day' : 'days'}, ${clock}`;
+}
+
+/** A short wait: `0.8s` under ten seconds, `12s` under a minute, else like an uptime. */
+export function formatWait(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 10) return `${s.toFixed(1)}s`;
+  if (s < 60) return `${Math.round(s)}s`;
+  return formatUptime(s);
+}
+
+/** `exit status 1` or `terminated by SIGKILL`. */
+export function formatExit(exit: Pick<ExitView, 'code' | 'signal'>): string {
+  if (exit.code !== null) return `exit status ${exit.code}`;
+  return `terminated by ${exit.signal ?? 'a signal'}`;
+}
+
+function withReason(reason: string, exit: ExitView | null): string[] {
+  const parts: string[] = [];
+  const exitText = exit ? formatExit(exit) : '';
+  if (reason) parts.push(reason);
+  if (exitText && !reason.includes(exitText)) parts.push(exitText);
+  return parts;
+}
+
+/** The readiness mark ending the line of every program that has a process. */
+function mark(p: ProgramView): string {
+  return p.ready ? 'ready' : 'not-ready';
+}
+
+function running(p: ProgramView): string {
+  const parts = [`pid ${p.pid}`, `uptime ${formatUptime(p.uptime_s ?? 0)}`];
+  if (!p.healthy) {
+    const error = p.probes.live?.error;
+    parts.push(error ? `unhealthy (${error})` : 'unhealthy');
+  }
+  parts.push(mark(p));
+  return parts.join(', ');
+}
+
+function starting(p: ProgramView): string {
+  if (p.pid === null) return p.reason || 'starting';
+  const error = p.probes.ready?.error;
+  return `pid ${p.pid}, ${error ? `starting (${error})` : 'starting'}, ${mark(p)}`;
+}
+
+function ago(exit: ExitView | null): string {
+  return exit ? ` (${formatUptime(exit.ago_s)} ago)` : '';
+}
+
+/**
+ * The description column of `status`: the pid and uptime while running, the reason, exit and
+ * next retry otherwise. Lines of programs with a process end with `ready` or `not-ready`.
+ */
+export function describe(p: ProgramView): string {
+  switch (p.state) {
+    case 'RUNNING':
+      return running(p);
+    case 'STARTING':
+      return starting(p);
+    case 'STOPPING':
+      return p.pid === null ? 'stopping' : `pid ${p.pid}, stopping, ${mark(p)}`;
+    case 'BACKOFF': {
+      const parts = withReason(p.reason, p.last_exit);
+      if (p.retry_in_s !== null) parts.push(`retry in ${formatWait(p.retry_in_s)}`);
+      return parts.join('; ') || 'unknown error';
+    }
+    case 'FATAL':
+      return withReason(p.reason, p.last_exit).join('; ') || 'unknown error';
+    case 'EXITED': {
+      if (p.completed && p.last_exit)
+        return `completed, ${formatExit(p.last_exit)}${ago(p.last_exit)}`;
+      return (withReason(p.reason, p.last_exit).join('; ') || 'exited') + ago(p.last_exit);
+    }
+    case 'STOPPED':
+      if (!p.last_exit) return 'Not started';
+      return (p.reason || 'stopped') + ago(p.last_exit);
+  }
+}
+
+/** supervisorctl's `status` lines: name padded to the longest name + 3, state padded to 10. */
+export function formatStatus(programs: readonly ProgramView[]): string[] {
+  const width = Math.max(0, ...programs.map((p) => p.name.length)) + NAME_GAP;
+  return programs.map((p) =>
+    `${p.name.padEnd(width)}${p.state.padEnd(STATE_WIDTH)}${describe(p)}`.trimEnd(),
+  );
+}
+
+/** `backend: started` or `backend: ERROR (spawn failed: ENOENT)`. */
+export function formatAction(r: ActionResultView): string {
+  return r.ok ? `${r.name}: ${r.message}` : `${r.name}: ERROR (${r.message})`;
+}
+
+/** `bakend: ERROR (no such program; did you mean backend?)`. */
+export function formatUnknown(u: UnknownName): string {
+  const hint = u.suggestion ? `; did you mean ${u.suggestion}?` : '';
+  return `${u.name}: ERROR (no such program${hint})`;
+}
+
+/** A line of `logs`: the program's name padded to `width`, a bar, the line. */
+export function formatLogLine(l: LogLineView, width: number): string {
+  return `${l.program.padEnd(width)} | ${l.line}`;
+}
+
+/** `2025-01-01T10:00:00.000Z  backend  STARTING -> RUNNING  run 2  ready probe passed`. */
+export function formatJournal(entries: readonly JournalEntryView[]): string[] {
+  const width = Math.max(0, ...entries.map((e) => e.program.length));
+  return entries.map((e) => {
+    const move = `${e.from} -> ${e.to}`.padEnd(22);
+    return `${e.at}  ${e.program.padEnd(width)}  ${move}  run ${e.run}  ${e.reason}`.trimEnd();
+  });
+}
+
+/** One line per touched program (`redis: added`), or `no changes`. */
+export function formatReload(r: ReloadResponse): string[] {
+  const lines = [
+    ...r.added.map((n) => `${n}: added`),
+    ...r.changed.map((n) => `${n}: changed`),
+    ...r.removed.map((n) => `${n}: removed`),
+  ];
+  return lines.length > 0 ? lines : ['no changes'];
+}
+
+/**
+ * `healthy (ok)`, or `unhealthy (degraded): redis FATAL (critical), backend BACKOFF`: the
+ * programs that are down, leaving out non-critical ones that were simply stopped.
+ */
+export function formatHealth(h: HealthResponse): string {
+  const head = `${h.healthy ? 'healthy' : 'unhealthy'} (${h.status})`;
+  const shown = h.down.filter((d) => d.critical || d.state !== 'STOPPED');
+  if (shown.length === 0) return head;
+  const down = shown.map((d) => `${d.name} ${d.state}${d.critical ? ' (critical)' : ''}`);
+  return `${head}: ${down.join(', ')}`;
+}

@@ -1,0 +1,36 @@
+// Which programs a control request means: `all` expanded in start order, named ones put in
+// start order, unknown names refused with a did-you-mean (fastest-levenshtein).
+import { closest, distance } from 'fastest-levenshtein';
+import { ApiError } from './api-error.js';
+import { ALL, ERROR_CODES, type UnknownName } from './protocol.js';
+
+/** The known name closest to `name`, when it is close enough to be a likely typo. */
+export function suggest(name: string, known: readonly string[]): string | null {
+  if (known.length === 0) return null;
+  const best = closest(name, known);
+  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+/** Throws a 404 naming every unknown name (with suggestions) unless all are known. */
+export function assertKnown(names: readonly string[], known: readonly string[]): void {
+  const unknown: UnknownName[] = names
+    .filter((n) => !known.includes(n))
+    .map((n) => ({ name: n, suggestion: suggest(n, known) }));
+  if (unknown.length === 0) return;
+  const message = unknown
+    .map(
+      (u) => `no such program: ${u.name}${u.suggestion ? ` (did you mean ${u.suggestion}?)` : ''}`,
+    )
+    .join('; ');
+  throw new ApiError(404, ERROR_CODES.UNKNOWN_PROGRAM, message, unknown);
+}
+
+/**
+ * The programs `names` selects, in start order (`order` is every program in start order):
+ * `all` means every program; duplicates are dropped; unknown names throw.
+ */
+export function selectPrograms(names: readonly string[], order: readonly string[]): string[] {
+  if (names.includes(ALL)) return [...order];
+  assertKnown(names, order);
+  return order.filter((n) => names.includes(n));
+}

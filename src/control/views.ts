@@ -1,0 +1,91 @@
+// Turns the supervisor's and the log room's in-memory shapes into the control API's JSON views
+// (protocol.ts): ISO times, relative seconds computed once, when the answer is built.
+import type { LogLine } from '../log/api.js';
+import type {
+  ExitInfo,
+  JournalEntry,
+  ProbeResult,
+  ProgramStatus,
+  SupervisorApi,
+} from '../supervisor/api.js';
+import { healthReport, isUp } from '../supervisor/health.js';
+import type {
+  ExitView,
+  HealthResponse,
+  JournalEntryView,
+  LogLineView,
+  ProbeView,
+  ProgramView,
+} from './protocol.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const seconds = (ms: number): number => Math.max(0, Math.round(ms / 100) / 10);
+
+function probeView(p: ProbeResult | null): ProbeView | null {
+  if (!p) return null;
+  const view: ProbeView = { ok: p.ok, latency_ms: Math.round(p.latencyMs), at: iso(p.at) };
+  if (p.error !== undefined) view.error = p.error;
+  return view;
+}
+
+function exitView(e: ExitInfo | null, now: number): ExitView | null {
+  if (!e) return null;
+  return {
+    code: e.code,
+    signal: e.signal,
+    expected: e.expected,
+    at: iso(e.at),
+    ago_s: seconds(now - e.at),
+  };
+}
+
+/** One program's status as the API reports it. */
+export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
+  const running = s.pid !== null && s.startedAt !== null;
+  return {
+    name: s.name,
+    kind: s.kind,
+    state: s.state,
+    ready: s.ready,
+    healthy: s.healthy,
+    pid: s.pid,
+    started_at: s.startedAt === null ? null : iso(s.startedAt),
+    uptime_s: running && s.startedAt !== null ? seconds(now - s.startedAt) : null,
+    restarts: s.restarts,
+    critical: s.critical,
+    completed: s.completed,
+    reason: s.reason,
+    last_exit: exitView(s.lastExit, now),
+    next_retry_at: s.nextRetryAt === null ? null : iso(s.nextRetryAt),
+    retry_in_s: s.nextRetryAt === null ? null : seconds(s.nextRetryAt - now),
+    probes: { ready: probeView(s.readyProbe), live: probeView(s.liveProbe) },
+  };
+}
+
+/** A journal entry with an ISO time. */
+export function journalView(e: JournalEntry): JournalEntryView {
+  return {
+    seq: e.seq,
+    at: iso(e.at),
+    program: e.program,
+    run: e.run,
+    from: e.from,
+    to: e.to,
+    reason: e.reason,
+  };
+}
+
+/** A log line with an ISO time. */
+export function logLineView(l: LogLine): LogLineView {
+  return { program: l.program, stream: l.stream, line: l.line, at: iso(l.at) };
+}
+
+/** The shared health verdict (supervisor/health.ts) plus the programs that are not up. */
+export function healthView(api: SupervisorApi, now = Date.now()): HealthResponse {
+  const { healthy, report } = healthReport(api, now);
+  const down = api
+    .status()
+    .filter((s) => !isUp(s))
+    .map((s) => ({ name: s.name, state: s.state, critical: s.critical }));
+  return { healthy, ...report, down };
+}
