@@ -100,4 +100,6 @@ export interface AppConfig {
   readonly http?: HttpConfig;
   /** In file order; start order is computed by config/plan.ts. */
   readonly programs: readonly ProgramConfig[];
+  /** Non-fatal findings while loading (e.g. "${FOO} is not set"); names only, no values. */
+  readonly loadWarnings?: readonly string[];
 }

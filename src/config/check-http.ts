@@ -1,0 +1,61 @@
+// Semantic checks of the `http` section: the listen address and the routes (path shape,
+// exactly one of upstream/static, options that fit the route's kind, known programs).
+import { isUrl, parseHostPort } from './address.js';
+import type { Reporter } from './problems.js';
+import { programEntries, record } from './shape.js';
+import type { PathSegment } from './source-map.js';
+import { didYouMeanSuffix } from './suggest.js';
+
+const UPSTREAM_ONLY = ['hold', 'websocket', 'strip_prefix', 'program'] as const;
+
+/** Reports every problem in `data.http` (the raw, interpolated file). */
+export function checkHttp(data: unknown, report: Reporter): void {
+  const http = record(record(data)?.http);
+  if (!http) return;
+  if (typeof http.listen === 'string') {
+    const parsed = parseHostPort(http.listen, '0.0.0.0');
+    if ('error' in parsed) report.problem(['http', 'listen'], parsed.error, 'value');
+  }
+  if (!Array.isArray(http.routes)) return;
+  const programs = programEntries(data).map(([name]) => name);
+  const paths = new Map<string, number>();
+  http.routes.forEach((raw: unknown, i) => {
+    const route = record(raw);
+    if (!route) return;
+    const at = (...rest: PathSegment[]): PathSegment[] => ['http', 'routes', i, ...rest];
+    if (typeof route.path === 'string') {
+      if (!route.path.startsWith('/')) {
+        report.problem(at('path'), 'a route path starts with "/"', 'value');
+      }
+      const key = route.path.length > 1 ? route.path.replace(/\/+$/, '') : route.path;
+      const first = paths.get(key);
+      if (first === undefined) paths.set(key, i);
+      else report.problem(at('path'), `duplicate route path (also http.routes[${first}])`, 'value');
+    }
+    const upstream = route.upstream !== undefined;
+    const isStatic = route.static !== undefined;
+    if (upstream === isStatic) {
+      const why = upstream ? 'has both upstream and static' : 'has neither upstream nor static';
+      report.problem(at(), `a route ${why}: give exactly one`);
+    }
+    if (typeof route.upstream === 'string' && !isUrl(route.upstream, ['http:', 'https:'])) {
+      report.problem(at('upstream'), 'expected a URL like http://127.0.0.1:8080', 'value');
+    }
+    if (!upstream) {
+      for (const key of UPSTREAM_ONLY) {
+        if (route[key] !== undefined) {
+          report.problem(at(key), `${key} applies to upstream routes only`);
+        }
+      }
+    } else if (route.hold !== undefined && route.program === undefined) {
+      report.problem(at('hold'), 'hold needs `program` (whose restart requests wait for)');
+    }
+    if (!isStatic && route.spa !== undefined) {
+      report.problem(at('spa'), 'spa applies to static routes only');
+    }
+    if (typeof route.program === 'string' && !programs.includes(route.program)) {
+      const hint = didYouMeanSuffix(route.program, programs);
+      report.problem(at('program'), `unknown program "${route.program}"${hint}`, 'value');
+    }
+  });
+}

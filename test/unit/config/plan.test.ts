@@ -1,0 +1,227 @@
+// The start plan: order, the shutdown critical path, warnings, and `apposd check`'s text,
+// which must show no env values, argv beyond the executable, or URL credentials.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import {
+  checkWarnings,
+  formatPlan,
+  shutdownCriticalPath,
+  shutdownCriticalPathMs,
+  startOrder,
+} from '../../../src/config/plan.js';
+import type { AppConfig, ProgramConfig } from '../../../src/config/types.js';
+import { tempDir } from '../../helpers/temp.js';
+
+const dirs: { cleanup: () => void }[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.cleanup();
+});
+
+function load(text: string, env: Record<string, string> = {}): AppConfig {
+  const dir = tempDir('apposd-plan-');
+  dirs.push(dir);
+  const file = join(dir.path, 'appos.yaml');
+  writeFileSync(file, text);
+  return loadConfig(file, env);
+}
+
+function program(
+  name: string,
+  over: Partial<Omit<ProgramConfig, 'dependsOn'>> & { deps?: string[] } = {},
+): ProgramConfig {
+  const { deps = [], ...rest } = over;
+  return {
+    name,
+    command: [name],
+    env: {},
+    priority: 100,
+    dependsOn: deps.map((d) => ({ name: d, condition: 'ready' as const })),
+    autostart: true,
+    kind: 'daemon',
+    restart: 'always',
+    exitCodes: [0],
+    startSecondsMs: 1000,
+    startRetries: 3,
+    backoff: { initialMs: 200, maxMs: 30_000 },
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 5000,
+    critical: false,
+    ...rest,
+  };
+}
+
+const names = (ps: readonly ProgramConfig[]): string[] => ps.map((p) => p.name);
+
+describe('startOrder', () => {
+  test('dependencies first, then priority, then file order', () => {
+    const programs = [
+      program('backend', { priority: 1, deps: ['redis', 'pocketbase'] }),
+      program('pocketbase', { priority: 20 }),
+      program('redis', { priority: 10 }),
+      program('worker', { priority: 30 }),
+      program('cron', { priority: 30 }),
+    ];
+    expect(names(startOrder(programs))).toEqual([
+      'redis',
+      'pocketbase',
+      'backend',
+      'worker',
+      'cron',
+    ]);
+  });
+
+  test('a low-priority dependent starts as soon as its dependencies allow', () => {
+    const programs = [program('a', { priority: 50 }), program('b', { priority: 1, deps: ['a'] })];
+    expect(names(startOrder(programs))).toEqual(['a', 'b']);
+  });
+
+  test('the CONTRACT example starts redis, pocketbase, backend', () => {
+    const config = loadConfig(resolve('test/fixtures/config/contract-example.yaml'), {});
+    expect(names(startOrder(config.programs))).toEqual(['redis', 'pocketbase', 'backend']);
+  });
+});
+
+describe('shutdownCriticalPathMs', () => {
+  test('the longest chain of stop timeouts; unrelated programs stop in parallel', () => {
+    const programs = [
+      program('redis', { stopTimeoutMs: 3000 }),
+      program('pocketbase', { stopTimeoutMs: 1000 }),
+      program('backend', { stopTimeoutMs: 2000, deps: ['redis', 'pocketbase'] }),
+      program('proxy', { stopTimeoutMs: 500, deps: ['backend'] }),
+      program('lonely', { stopTimeoutMs: 4000 }),
+    ];
+    expect(shutdownCriticalPathMs(programs)).toBe(5500);
+    expect(shutdownCriticalPath(programs).chain).toEqual(['proxy', 'backend', 'redis']);
+    expect(shutdownCriticalPathMs([])).toBe(0);
+  });
+
+  test("a completed oneshot has exited and adds nothing to its dependents' chain", () => {
+    const programs = [
+      program('init', { kind: 'oneshot', stopTimeoutMs: 4000 }),
+      program('redis', { stopTimeoutMs: 3000 }),
+    ];
+    const app = program('app', { stopTimeoutMs: 2000, deps: ['redis'] });
+    const withInit = {
+      ...app,
+      dependsOn: [...app.dependsOn, { name: 'init', condition: 'completed' as const }],
+    };
+    expect(shutdownCriticalPath([...programs, withInit])).toEqual({
+      ms: 5000,
+      chain: ['app', 'redis'],
+    });
+  });
+});
+
+describe('checkWarnings', () => {
+  test('a slow shutdown chain and a critical program that never restarts', () => {
+    const config = load(`
+shutdown_timeout: 6s
+programs:
+  db: { command: [db], stop_timeout: 4s, critical: true, restart: never }
+  app: { command: [app], stop_timeout: 3s, depends_on: [db] }
+`);
+    expect(checkWarnings(config)).toEqual([
+      'stopping may take 7s (app 3s -> db 4s) but shutdown_timeout is 6s: lower stop_timeout or raise shutdown_timeout',
+      'db: critical with restart: never, so its first exit stops apposd',
+    ]);
+  });
+
+  test('other non-fatal findings', () => {
+    const config = load(`
+shutdown_timeout: 12s
+programs:
+  job: { command: [job], kind: oneshot, restart: always, live: { tcp: "127.0.0.1:1" } }
+  manual: { command: [manual], autostart: false }
+  app:
+    command: [app, "\${MISSING}"]
+    depends_on: [manual]
+    ready: { tcp: "127.0.0.1:2", interval: 1s, timeout: 2s }
+`);
+    expect(checkWarnings(config)).toEqual([
+      '${MISSING} is not set; using an empty string',
+      "shutdown_timeout 12s exceeds docker stop's default 10s grace: raise it with `docker stop -t` or stop_grace_period",
+      'job: a oneshot with restart: always runs again after every exit',
+      'job: a live probe on a oneshot is never checked once it completes',
+      "app: a tcp probe's timeout is longer than its interval",
+      'app: depends on manual, which has autostart: false; app waits until manual is started by hand',
+    ]);
+  });
+
+  test('no programs', () => {
+    expect(checkWarnings(load('http: {}\n'))).toEqual(['no programs are defined']);
+  });
+});
+
+describe('formatPlan', () => {
+  test('prints order, kinds, dependencies, probes, restart policy, routes and warnings', () => {
+    const config = loadConfig(resolve('test/fixtures/config/contract-example.yaml'), {});
+    expect(formatPlan(config)).toBe(
+      [
+        `config ${config.file} is valid`,
+        '',
+        'start order (3 programs):',
+        '  1.  redis       daemon, priority 10, critical',
+        '        runs       redis-server',
+        '        ready      redis redis://127.0.0.1:6379 every 1s, timeout 1s, retries 3',
+        '        restart    always, 3 retries, backoff 200ms..30s',
+        '        stop       SIGTERM, SIGKILL after 5s',
+        '  2.  pocketbase  daemon, priority 20',
+        '        runs       pocketbase',
+        '        ready      pocketbase http://127.0.0.1:8090 every 1s, timeout 1s, retries 3',
+        '        restart    always, 3 retries, backoff 200ms..30s',
+        '        stop       SIGTERM, SIGKILL after 5s',
+        '  3.  backend     daemon, priority 30',
+        '        runs       /usr/local/bin/appos-backend',
+        '        after      redis (ready), pocketbase (ready)',
+        '        ready      http http://127.0.0.1:8080/healthz every 1s, timeout 1s, retries 3',
+        '        restart    always, 3 retries, backoff 200ms..30s',
+        '        stop       SIGTERM, SIGKILL after 5s',
+        '',
+        'http on 0.0.0.0:80 (4 routes, /api/health built in):',
+        '  /terminal  -> http://127.0.0.1:8080 (backend, websocket)',
+        '  /api       -> http://127.0.0.1:8080 (backend, hold 5s)',
+        '  /pb        -> http://127.0.0.1:8090 (pocketbase, strip prefix)',
+        '  /          static /appos/web (spa)',
+        'control socket /run/appos/ctl.sock',
+        'shutdown: up to 10s (backend -> redis), deadline 8s',
+        '',
+        'warnings (1):',
+        '  - stopping may take 10s (backend 5s -> redis 5s) but shutdown_timeout is 8s: lower stop_timeout or raise shutdown_timeout',
+      ].join('\n'),
+    );
+  });
+
+  test('shows no env values, no arguments and no URL credentials', () => {
+    const config = load(
+      `
+http:
+  listen: "[::]:8080"
+  routes:
+    - { path: /api, upstream: "http://user:pw-in-url@127.0.0.1:1/?token=tok-in-query" }
+programs:
+  db:
+    command: [redis-server, --requirepass, "\${REDIS_PASSWORD}"]
+    env: { PASSWORD: "\${REDIS_PASSWORD}", OTHER: literal-secret }
+    ready: { redis: "redis://:\${REDIS_PASSWORD}@127.0.0.1:6379" }
+    live: { exec: [check, --password, "\${REDIS_PASSWORD}"] }
+`,
+      { REDIS_PASSWORD: 'hunter2' },
+    );
+    const plan = formatPlan(config);
+    for (const secret of [
+      'hunter2',
+      'literal-secret',
+      'pw-in-url',
+      'tok-in-query',
+      '--requirepass',
+    ]) {
+      expect(plan).not.toContain(secret);
+    }
+    expect(plan).toContain('runs       redis-server');
+    expect(plan).toContain('ready      redis redis://***@127.0.0.1:6379');
+    expect(plan).toContain('live       exec check every 10s');
+    expect(plan).toContain('http on [::]:8080');
+  });
+});

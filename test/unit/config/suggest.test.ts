@@ -1,0 +1,19 @@
+// did-you-mean: close typos are suggested, unrelated words are not.
+import { expect, test } from 'vitest';
+import { didYouMean, didYouMeanSuffix } from '../../../src/config/suggest.js';
+
+test('suggests the closest candidate for plausible typos', () => {
+  expect(didYouMean('redsi', ['redis', 'pocketbase', 'backend'])).toBe('redis');
+  expect(didYouMean('shutdwon_timeout', ['shutdown_timeout', 'log'])).toBe('shutdown_timeout');
+  expect(didYouMean('TREM', ['TERM', 'INT'])).toBe('TERM');
+  expect(didYouMean('Backend', ['backend'])).toBe('backend');
+  expect(didYouMean('lgo', ['log', 'http'])).toBe('log');
+});
+
+test('no suggestion for unrelated or very short words', () => {
+  expect(didYouMean('postgres', ['redis', 'backend'])).toBeUndefined();
+  expect(didYouMean('db', ['web'])).toBeUndefined();
+  expect(didYouMean('x', [])).toBeUndefined();
+  expect(didYouMeanSuffix('postgres', ['redis'])).toBe('');
+  expect(didYouMeanSuffix('redsi', ['redis'])).toBe(' (did you mean "redis"?)');
+});
