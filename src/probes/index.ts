@@ -1,23 +1,21 @@
 // The probes' entry point: runs one check of the configured kind under a deadline, measures
 // it, and turns every failure into a secret-free outcome. Never rejects.
 import type { ProbeConfig, ProbeKind } from '../config/types.js';
-import { execCheck } from './exec.js';
-import { httpCheck } from './http.js';
-import { pocketbaseCheck } from './pocketbase.js';
 import { describeError, targetSecrets } from './redact.js';
-import { redisCheck } from './redis.js';
-import { tcpCheck } from './tcp.js';
 import type { ProbeCheck, ProbeOutcome } from './types.js';
 
 export type { ProbeCheck, ProbeOutcome } from './types.js';
 
-/** The check for each probe kind. */
-export const CHECKS: Readonly<Record<ProbeKind, ProbeCheck>> = {
-  tcp: tcpCheck,
-  http: httpCheck,
-  exec: execCheck,
-  redis: redisCheck,
-  pocketbase: pocketbaseCheck,
+/**
+ * The check for each probe kind, loaded on first use: ioredis and the PocketBase SDK cost
+ * more start-up time than apposd's first spawn may take, and most programs need neither.
+ */
+export const CHECKS: Readonly<Record<ProbeKind, () => Promise<ProbeCheck>>> = {
+  tcp: () => import('./tcp.js').then((m) => m.tcpCheck),
+  http: () => import('./http.js').then((m) => m.httpCheck),
+  exec: () => import('./exec.js').then((m) => m.execCheck),
+  redis: () => import('./redis.js').then((m) => m.redisCheck),
+  pocketbase: () => import('./pocketbase.js').then((m) => m.pocketbaseCheck),
 };
 
 class ProbeTimeout extends Error {
@@ -53,8 +51,9 @@ export async function runProbe(cfg: ProbeConfig, signal?: AbortSignal): Promise<
   const aborted = whenAborted(controller.signal);
   let error: string | undefined;
   try {
-    const check = CHECKS[cfg.kind];
-    if (!check) throw new Error(`unknown probe kind "${String(cfg.kind)}"`);
+    const load = CHECKS[cfg.kind];
+    if (!load) throw new Error(`unknown probe kind "${String(cfg.kind)}"`);
+    const check = await load();
     await Promise.race([check(cfg, controller.signal), aborted.promise]);
   } catch (err) {
     const why = controller.signal.aborted ? controller.signal.reason : err;

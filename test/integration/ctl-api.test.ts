@@ -8,7 +8,7 @@ import { call, CtlError, follow } from '../../src/control/client.js';
 import { ROUTES, type FollowMessage, type StatusResponse } from '../../src/control/protocol.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import { AppError } from '../../src/errors.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
+import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
 import { runCtl } from '../helpers/run-ctl.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlServer } from '../../src/control/server.js';
 import { startControlServer } from '../../src/control/server.js';
 import type { StatusResponse } from '../../src/control/protocol.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
+import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
 import { CTL, runCtl, spawnCtl } from '../helpers/run-ctl.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -149,11 +149,18 @@ describe('start, stop, restart, signal', () => {
     expect(supervisor.get('backend')!.pid).not.toBe(14);
   });
 
-  it('acts on all in start order, and stops in reverse', async () => {
+  it('restarts all as stop in reverse, then start in order; stops in reverse', async () => {
     let r = await ctl('restart', 'all');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('redis: restarted\npocketbase: restarted\nbackend: restarted\n');
-    expect(supervisor.calls).toEqual(['restart:redis', 'restart:pocketbase', 'restart:backend']);
+    expect(supervisor.calls).toEqual([
+      'stop:backend',
+      'stop:pocketbase',
+      'stop:redis',
+      'start:redis',
+      'start:pocketbase',
+      'start:backend',
+    ]);
     supervisor.calls.length = 0;
     r = await ctl('stop', 'all');
     expect(r.stdout).toBe('backend: stopped\npocketbase: stopped\nredis: stopped\n');

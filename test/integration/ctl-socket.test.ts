@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlDeps, ControlServer } from '../../src/control/server.js';
 import { startControlServer } from '../../src/control/server.js';
 import { listenPrivately } from '../../src/control/socket-file.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
+import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
 import { runCtl } from '../helpers/run-ctl.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';

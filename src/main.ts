@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// apposd's composition root and the only file that touches process.*: argv, config, wiring of
+// supervisor, logs, HTTP edge and control socket, signals, and the exit code.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config/config-error.js';
+import { loadConfig, resolveConfigPath } from './config/load.js';
+import { formatPlan } from './config/plan.js';
+import { jsonSchema } from './config/schema.js';
+import type { AppConfig } from './config/types.js';
+import { type ControlServer, startControlServer } from './control/server.js';
+import { EXIT, isAppError } from './errors.js';
+import { createLogger } from './log/logger.js';
+import { OutputRelay } from './log/output-relay.js';
+import type { ReloadResult } from './supervisor/api.js';
+import { Reaper } from './supervisor/reaper.js';
+import { Supervisor } from './supervisor/supervisor.js';
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const version = (
+  JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+const USAGE = `usage: apposd [--config PATH]          run the supervisor
+       apposd check [--config PATH]    validate the config and print the start plan
+       apposd schema                   print the config's JSON Schema
+       apposd --version`;
+
+interface Cli {
+  command: 'run' | 'check' | 'schema' | 'version' | 'help';
+  config: string | undefined;
+}
+
+function parseCli(argv: string[]): Cli {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return { command: 'help', config: undefined };
+  if (values.version) return { command: 'version', config: undefined };
+  const [verb, ...rest] = positionals;
+  if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
+  const command = verb === undefined ? 'run' : verb;
+  if (command !== 'run' && command !== 'check' && command !== 'schema' && command !== 'version') {
+    throw new Error(`unknown command "${verb}"`);
+  }
+  return { command, config: values.config };
+}
+
+function load(cli: Cli): { path: string; config: AppConfig } {
+  const path = resolveConfigPath(cli.config, process.env, packageRoot);
+  return { path, config: loadConfig(path, process.env) };
+}
+
+async function run(path: string, config: AppConfig): Promise<number> {
+  const reaper = new Reaper();
+  const reaping = reaper.install();
+  const { logger, flush } = createLogger(config.log, { isTTY: Boolean(process.stdout.isTTY) });
+  const relay = new OutputRelay({
+    logger,
+    dir: config.log.dir,
+    maxBytes: config.log.maxBytes,
+    backups: config.log.backups,
+  });
+  const supervisor = new Supervisor({
+    programs: config.programs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    sink: relay,
+    logger,
+  });
+  logger.info(
+    { version, config: path, pid: process.pid, reaping },
+    `apposd ${version} starting (${config.programs.length} programs)`,
+  );
+
+  // Reloads run one at a time; a bad config is reported and the running one kept.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<ReloadResult> => {
+    const next = reloading.then(async () => {
+      const cfg = loadConfig(path, process.env);
+      const result = await supervisor.reload(cfg.programs);
+      logger.info({ ...result }, 'config reloaded');
+      return result;
+    });
+    reloading = next.catch(() => undefined);
+    return next;
+  };
+
+  let control: ControlServer;
+  try {
+    control = await startControlServer({
+      socket: config.control.socket,
+      supervisor,
+      logs: relay,
+      reload,
+      shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
+      version,
+      logger,
+    });
+  } catch (err) {
+    logger.fatal({ err: String(err) }, 'cannot open the control socket');
+    process.stderr.write(`apposd: ${(err as Error).message}\n`);
+    await flush().catch(() => undefined);
+    reaper.dispose();
+    return EXIT.CRITICAL;
+  }
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, `received ${signal}`);
+    void supervisor.shutdown(0, `received ${signal}`);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGQUIT', onSignal);
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'received SIGHUP: reloading config');
+    reload().catch((err: unknown) => {
+      const msg = err instanceof ConfigError ? err.format() : String(err);
+      logger.error({ err: msg }, 'reload failed; keeping the running config');
+    });
+  });
+  process.on('uncaughtException', (err) =>
+    logger.error({ err }, 'uncaught exception (kept running)'),
+  );
+  process.on('unhandledRejection', (err) =>
+    logger.error({ err }, 'unhandled rejection (kept running)'),
+  );
+
+  supervisor.boot();
+  const code = await supervisor.done;
+  return finish(code);
+
+  async function finish(exitCode: number): Promise<number> {
+    logger.info({ exitCode }, `apposd exiting with code ${exitCode}`);
+    await control.close().catch(() => undefined);
+    await relay.closeAll().catch(() => undefined);
+    await flush().catch(() => undefined);
+    reaper.dispose();
+    return exitCode;
+  }
+}
+
+async function main(): Promise<number> {
+  let cli: Cli;
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`apposd: ${(err as Error).message}\n${USAGE}\n`);
+    return EXIT.USAGE;
+  }
+  if (cli.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.OK;
+  }
+  if (cli.command === 'version') {
+    process.stdout.write(`apposd ${version}\n`);
+    return EXIT.OK;
+  }
+  if (cli.command === 'schema') {
+    process.stdout.write(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+    return EXIT.OK;
+  }
+  let loaded: { path: string; config: AppConfig };
+  try {
+    loaded = load(cli);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.format()}\n`);
+      return EXIT.CONFIG;
+    }
+    throw err;
+  }
+  if (cli.command === 'check') {
+    process.stdout.write(`${formatPlan(loaded.config)}\n`);
+    return EXIT.OK;
+  }
+  return run(loaded.path, loaded.config);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const msg = isAppError(err) ? `${err.message} (${err.code})` : String(err);
+    process.stderr.write(`apposd: ${msg}\n`);
+    process.exit(EXIT.CRITICAL);
+  },
+);

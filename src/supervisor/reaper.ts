@@ -1,0 +1,106 @@
+// PID 1 duty: reap orphans re-parented to apposd without ever stealing the exit status of a
+// child that node spawned (libuv waits for those). Tracks node's children by wrapping
+// ChildProcess.prototype.spawn and waits only for zombies outside that set (DESIGN.md).
+import { ChildProcess } from 'node:child_process';
+import koffi from 'koffi';
+import { listProcs } from './proc.js';
+
+const WNOHANG = 1;
+const PR_SET_CHILD_SUBREAPER = 36;
+
+type WaitPid = (pid: number, status: number[], options: number) => number;
+
+export interface ReaperOptions {
+  /** Rescan this often even without SIGCHLD (a signal can be coalesced). */
+  backstopMs?: number;
+  onReap?: (pid: number, status: number) => void;
+}
+
+/** Reaps re-parented orphans; `install()` once, before anything is spawned. */
+export class Reaper {
+  private readonly tracked = new Set<number>();
+  private waitpid: WaitPid | null = null;
+  private scheduled: NodeJS.Timeout | null = null;
+  private backstop: NodeJS.Timeout | null = null;
+  private restoreSpawn: (() => void) | null = null;
+  private readonly onSigchld = (): void => this.schedule();
+  /** Total orphans reaped. */
+  reaped = 0;
+
+  constructor(private readonly opts: ReaperOptions = {}) {}
+
+  /**
+   * Starts tracking and reaping. Returns false (and reaps nothing) when libc cannot be
+   * reached. When apposd is not PID 1 it asks to be a child subreaper, so orphans of its
+   * programs still come to it.
+   */
+  install(): boolean {
+    try {
+      const libc = koffi.load(null);
+      this.waitpid = libc.func('int waitpid(int pid, _Out_ int *status, int options)') as WaitPid;
+      if (process.pid !== 1) {
+        const prctl = libc.func(
+          'int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)',
+        );
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+      }
+    } catch {
+      return false;
+    }
+    const proto = ChildProcess.prototype as unknown as { spawn: (...a: unknown[]) => unknown };
+    const original = proto.spawn;
+    const tracked = this.tracked;
+    proto.spawn = function (this: ChildProcess, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      const pid = this.pid;
+      if (pid !== undefined) {
+        tracked.add(pid);
+        this.once('exit', () => tracked.delete(pid));
+      }
+      return result;
+    };
+    this.restoreSpawn = () => {
+      proto.spawn = original;
+    };
+    process.on('SIGCHLD', this.onSigchld);
+    this.backstop = setInterval(() => this.reap(), this.opts.backstopMs ?? 30_000);
+    this.backstop.unref();
+    return true;
+  }
+
+  /** Coalesces bursts of SIGCHLD into one scan shortly after. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = setTimeout(() => {
+      this.scheduled = null;
+      this.reap();
+    }, 10);
+  }
+
+  /** Waits for every zombie whose parent is apposd and that node did not spawn. */
+  reap(): number {
+    const waitpid = this.waitpid;
+    if (!waitpid) return 0;
+    let n = 0;
+    const self = process.pid;
+    for (const p of listProcs()) {
+      if (p.state !== 'Z' || p.ppid !== self || this.tracked.has(p.pid)) continue;
+      const status = [0];
+      if (waitpid(p.pid, status, WNOHANG) === p.pid) {
+        n++;
+        this.opts.onReap?.(p.pid, status[0] ?? 0);
+      }
+    }
+    this.reaped += n;
+    return n;
+  }
+
+  /** Stops reaping and restores ChildProcess.prototype.spawn. */
+  dispose(): void {
+    process.off('SIGCHLD', this.onSigchld);
+    if (this.scheduled) clearTimeout(this.scheduled);
+    if (this.backstop) clearInterval(this.backstop);
+    this.restoreSpawn?.();
+    this.restoreSpawn = null;
+  }
+}
