@@ -1,0 +1,359 @@
+// Forwarding on proxy routes: max_body, X-Forwarded-* headers, strip_prefix, the program gate
+// (503 while not ready, `hold` while restarting), retries of requests an upstream never saw,
+// and writing the upstream's response back (filtered headers, compression, SSE, early death).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Transform } from 'node:stream';
+import { constants as z, createBrotliCompress, createGzip } from 'node:zlib';
+import type { EventLogger } from '../supervisor/api.js';
+import { BodyLimiter } from './body-limit.js';
+import { isCompressible, isEventStream, negotiateEncoding, type Encoding } from './encoding.js';
+import {
+  sendTooLarge,
+  sendUpstreamError,
+  writeRawResponse,
+  writeRawUpstreamError,
+} from './error-responses.js';
+import type { ProxyExchange, ProxyTarget, UpgradeExchange, UpstreamProxy } from './proxy.js';
+import { addVary, forwardHead, markEncoded } from './response-headers.js';
+import { stripPrefix, type ProxyRoute } from './routes.js';
+import type { ProgramView, UpstreamStates } from './upstream-state.js';
+
+/** A proxy route with what forwarding needs, prepared once per config. */
+export interface ProxyBinding {
+  readonly route: ProxyRoute;
+  readonly target: ProxyTarget;
+  /** The route's program as the edge sees it, or null when the route names none. */
+  readonly view: ProgramView | null;
+}
+
+/** The `http` settings forwarding reads; replaced as a whole on reload. */
+export interface ForwardSettings {
+  readonly maxBody: number;
+  readonly compress: boolean;
+}
+
+/** Edge-wide state forwarding shares with the server. */
+export interface EdgeState {
+  /** True once shutdown began: responses close their connections. */
+  closing: boolean;
+  /** Responses and sockets that never end by themselves (SSE, websockets), cut on close. */
+  readonly longLived: Set<ServerResponse | Socket>;
+}
+
+/** Smallest body (by Content-Length) worth compressing. */
+const MIN_COMPRESS_BYTES = 1024;
+/** At most this many extra attempts per request (a stale pooled socket, then a restart). */
+const MAX_RETRIES = 2;
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function createEncoder(encoding: Encoding): Transform {
+  if (encoding === 'br') {
+    return createBrotliCompress({
+      params: { [z.BROTLI_PARAM_QUALITY]: 4, [z.BROTLI_PARAM_MODE]: z.BROTLI_MODE_TEXT },
+    });
+  }
+  return createGzip();
+}
+
+/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP; drops hop-by-hop headers of plain requests. */
+function prepareHeaders(req: IncomingMessage, upgrade: boolean): void {
+  const h = req.headers;
+  const ip = req.socket.remoteAddress ?? '';
+  const prior = h['x-forwarded-for'];
+  h['x-forwarded-for'] = prior ? `${prior}, ${ip}` : ip;
+  h['x-forwarded-proto'] = 'http';
+  h['x-forwarded-host'] = h.host ?? '';
+  h['x-real-ip'] = ip;
+  if (upgrade) return;
+  if (h.connection !== undefined) delete h.connection;
+  if (h['keep-alive'] !== undefined) delete h['keep-alive'];
+  if (h['proxy-connection'] !== undefined) delete h['proxy-connection'];
+}
+
+class Exchange implements ProxyExchange {
+  retries = 0;
+  /** Epoch ms the hold budget ends; 0 until the first wait. */
+  holdDeadline = 0;
+  /** The program's epoch when the request was last sent. */
+  epoch = 0;
+  limited = false;
+
+  constructor(
+    readonly fwd: Forwarder,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly b: ProxyBinding,
+    readonly bodyless: boolean,
+    public body: BodyLimiter | undefined,
+  ) {}
+
+  onUpstreamResponse(upstream: IncomingMessage): void {
+    this.fwd.respond(this, upstream);
+  }
+
+  onUpstreamError(err: NodeJS.ErrnoException, reused: boolean): void {
+    this.fwd.failed(this, err, reused);
+  }
+}
+
+class Upgrade implements UpgradeExchange {
+  upgraded = false;
+  holdDeadline = 0;
+  /** 101 once switched, 502/503 when refused, 0 while undecided. */
+  status = 0;
+
+  constructor(
+    readonly fwd: Forwarder,
+    readonly req: IncomingMessage,
+    readonly socket: Socket,
+    readonly head: Buffer,
+    readonly b: ProxyBinding,
+  ) {}
+
+  onUpgraded(): void {
+    this.upgraded = true;
+    this.status = 101;
+  }
+
+  onUpstreamError(err: NodeJS.ErrnoException): void {
+    this.fwd.upgradeFailed(this, err);
+  }
+}
+
+/** Forwards requests and upgrades on proxy routes. */
+export class Forwarder {
+  constructor(
+    private readonly proxy: UpstreamProxy,
+    private readonly states: UpstreamStates,
+    private readonly state: EdgeState,
+    private readonly log: Pick<EventLogger, 'debug'>,
+    public settings: ForwardSettings,
+  ) {}
+
+  /** Handles one request on a proxy route. */
+  handle(req: IncomingMessage, res: ServerResponse, b: ProxyBinding): void {
+    const h = req.headers;
+    const length = h['content-length'];
+    let body: BodyLimiter | undefined;
+    if (length !== undefined) {
+      if (Number(length) > this.settings.maxBody) {
+        sendTooLarge(res);
+        return;
+      }
+    } else if (h['transfer-encoding'] !== undefined) {
+      body = new BodyLimiter(this.settings.maxBody, () => this.tooLarge(ex));
+    }
+    prepareHeaders(req, false);
+    if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
+    const bodyless = body === undefined && (length === undefined || length === '0');
+    const ex = new Exchange(this, req, res, b, bodyless, body);
+    const view = b.view;
+    if (view !== null && !view.up) this.hold(ex);
+    else this.send(ex);
+  }
+
+  /**
+   * Handles one upgrade request on a proxy route (the caller has put an error listener on
+   * `socket`); returns its progress (status 101 once the
+   * upstream switched protocols), or undefined when the route takes no websockets (404).
+   */
+  upgrade(
+    req: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    b: ProxyBinding,
+  ): { readonly status: number } | undefined {
+    if (!b.route.websocket) {
+      writeRawResponse(socket, 404, '{"error":"not_found"}');
+      return undefined;
+    }
+    prepareHeaders(req, true);
+    if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
+    const up = new Upgrade(this, req, socket, head, b);
+    const view = b.view;
+    if (view !== null && !view.up) this.holdUpgrade(up);
+    else this.proxy.ws(req, socket, head, b.target, up);
+    return up;
+  }
+
+  /** @internal Writes the upstream's response back to the client. */
+  respond(ex: Exchange, upstream: IncomingMessage): void {
+    const { req, res } = ex;
+    if (ex.limited || res.headersSent || res.destroyed) {
+      upstream.destroy();
+      return;
+    }
+    const head = forwardHead(upstream.rawHeaders);
+    const status = upstream.statusCode ?? 502;
+    const sse = isEventStream(head.contentType);
+    let encoder: Transform | undefined;
+    if (sse) {
+      // No idle timeout on an event stream; TCP keep-alive finds clients that vanished.
+      req.socket.setTimeout(0);
+      req.socket.setKeepAlive(true, 60_000);
+      req.socket.setNoDelay(true);
+      this.state.longLived.add(res);
+      res.once('close', () => this.state.longLived.delete(res));
+    } else if (
+      this.settings.compress &&
+      head.contentEncoding === undefined &&
+      !head.noTransform &&
+      isCompressible(head.contentType)
+    ) {
+      const encoding = negotiateEncoding(req.headers['accept-encoding']);
+      const small =
+        head.contentLength !== undefined && Number(head.contentLength) < MIN_COMPRESS_BYTES;
+      if (encoding && !small && req.method !== 'HEAD' && status !== 204 && status !== 304) {
+        markEncoded(head, encoding);
+        encoder = createEncoder(encoding);
+      } else {
+        addVary(head);
+      }
+    }
+    if (this.state.closing) head.headers.push('Connection', 'close');
+    try {
+      res.writeHead(status, head.headers);
+    } catch (err) {
+      this.log.debug({ program: ex.b.route.label, err: String(err) }, 'bad upstream response');
+      upstream.destroy();
+      sendUpstreamError(res, 502, ex.b.view, this.state.closing);
+      return;
+    }
+    if (sse) res.flushHeaders();
+    upstream.on('close', () => {
+      if (!upstream.complete) res.destroy();
+    });
+    res.on('close', () => {
+      if (!upstream.complete) upstream.destroy();
+    });
+    if (encoder) {
+      encoder.on('error', () => res.destroy());
+      upstream.pipe(encoder).pipe(res);
+    } else {
+      upstream.pipe(res);
+    }
+  }
+
+  /** @internal The upstream failed for `ex`: retry, hold, or answer 502/503. */
+  failed(ex: Exchange, err: NodeJS.ErrnoException, reused: boolean): void {
+    const { req, res } = ex;
+    if (ex.limited) return;
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const code = err.code;
+    const view = ex.b.view;
+    this.log.debug(
+      { program: ex.b.route.label, code, attempt: ex.retries + 1 },
+      'upstream request failed',
+    );
+    if (ex.bodyless && ex.retries < MAX_RETRIES && !req.socket.destroyed) {
+      const idempotent = IDEMPOTENT.has(req.method ?? '');
+      const reset = code === 'ECONNRESET' || code === 'EPIPE';
+      if (idempotent && reset && reused) {
+        ex.retries++;
+        this.send(ex);
+        return;
+      }
+      if (view !== null && (code === 'ECONNREFUSED' || (idempotent && reset))) {
+        if (view.up && view.epoch !== ex.epoch) {
+          ex.retries++;
+          this.send(ex);
+          return;
+        }
+        if (ex.b.route.holdMs > 0 && this.states.holdable(view)) {
+          ex.retries++;
+          this.hold(ex);
+          return;
+        }
+      }
+    }
+    this.unavailable(ex);
+  }
+
+  /** @internal The upstream of a websocket failed. */
+  upgradeFailed(up: Upgrade, err: NodeJS.ErrnoException): void {
+    this.log.debug({ program: up.b.route.label, code: err.code }, 'upstream upgrade failed');
+    if (up.upgraded || up.socket.destroyed) {
+      up.socket.destroy();
+      return;
+    }
+    const view = up.b.view;
+    const status = view !== null && !view.up ? 503 : 502;
+    up.status = status;
+    writeRawUpstreamError(up.socket, status, view);
+  }
+
+  private send(ex: Exchange): void {
+    const body = ex.body;
+    if (body) {
+      ex.body = undefined;
+      ex.req.pipe(body);
+    }
+    if (ex.b.view) ex.epoch = ex.b.view.epoch;
+    this.proxy.web(ex.req, ex.res, ex.b.target, body, ex);
+  }
+
+  /** Waits (bounded by the route's hold) for the program to turn up, then sends; else 503. */
+  private hold(ex: Exchange): void {
+    const view = ex.b.view!;
+    const left = this.holdLeft(ex, view);
+    if (left > 0) {
+      const cancel = this.states.waitReady(view, left, (ready) => {
+        if (ex.res.destroyed) return;
+        if (ready) this.send(ex);
+        else this.unavailable(ex);
+      });
+      if (cancel) {
+        ex.res.once('close', cancel);
+        return;
+      }
+    }
+    this.unavailable(ex);
+  }
+
+  private holdUpgrade(up: Upgrade): void {
+    const view = up.b.view!;
+    const left = this.holdLeft(up, view);
+    if (left > 0) {
+      const cancel = this.states.waitReady(view, left, (ready) => {
+        if (up.socket.destroyed) return;
+        if (ready) this.proxy.ws(up.req, up.socket, up.head, up.b.target, up);
+        else this.refuseUpgrade(up, view);
+      });
+      if (cancel) {
+        up.socket.once('close', cancel);
+        return;
+      }
+    }
+    this.refuseUpgrade(up, view);
+  }
+
+  private refuseUpgrade(up: Upgrade, view: ProgramView): void {
+    up.status = 503;
+    writeRawUpstreamError(up.socket, 503, view);
+  }
+
+  private holdLeft(ex: { holdDeadline: number; b: ProxyBinding }, view: ProgramView): number {
+    const holdMs = ex.b.route.holdMs;
+    if (holdMs <= 0 || !this.states.holdable(view)) return 0;
+    const now = Date.now();
+    if (ex.holdDeadline === 0) ex.holdDeadline = now + holdMs;
+    return ex.holdDeadline - now;
+  }
+
+  private unavailable(ex: Exchange): void {
+    const view = ex.b.view;
+    sendUpstreamError(ex.res, view !== null && !view.up ? 503 : 502, view, this.state.closing);
+  }
+
+  private tooLarge(ex: Exchange): void {
+    ex.limited = true;
+    this.proxy.abort(ex.req);
+    ex.req.unpipe();
+    ex.req.resume();
+    sendTooLarge(ex.res);
+  }
+}

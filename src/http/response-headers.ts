@@ -1,0 +1,93 @@
+// Turns an upstream response's raw headers into the headers apposd sends on: hop-by-hop and
+// server-token headers dropped, security headers added when missing, and the few values the
+// forwarder decides on (type, encoding, length) picked out in the same pass.
+import { SECURITY_HEADERS, SERVER_TOKEN_HEADERS } from './security-headers.js';
+
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+const SECURITY_NAMES = SECURITY_HEADERS.map(([k]) => k.toLowerCase());
+
+/** The headers to send on plus what the forwarder needs to know about the body. */
+export interface ForwardHead {
+  /** Flat [name, value, name, value, ...] list for `res.writeHead`. */
+  readonly headers: string[];
+  readonly contentType: string | undefined;
+  readonly contentEncoding: string | undefined;
+  readonly contentLength: string | undefined;
+  /** Cache-Control contains no-transform: the body must not be re-encoded. */
+  readonly noTransform: boolean;
+}
+
+/** Filters `raw` (an IncomingMessage's rawHeaders) and appends missing security headers. */
+export function forwardHead(raw: readonly string[]): ForwardHead {
+  const headers: string[] = [];
+  let contentType: string | undefined;
+  let contentEncoding: string | undefined;
+  let contentLength: string | undefined;
+  let noTransform = false;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || SERVER_TOKEN_HEADERS.has(lower)) continue;
+    switch (lower) {
+      case 'content-type':
+        contentType = value;
+        break;
+      case 'content-encoding':
+        contentEncoding = value;
+        break;
+      case 'content-length':
+        contentLength = value;
+        break;
+      case 'cache-control':
+        if (value.toLowerCase().includes('no-transform')) noTransform = true;
+        break;
+      default: {
+        const s = SECURITY_NAMES.indexOf(lower);
+        if (s !== -1) seen |= 1 << s;
+      }
+    }
+    headers.push(name, value);
+  }
+  for (let s = 0; s < SECURITY_HEADERS.length; s++) {
+    if ((seen & (1 << s)) === 0) headers.push(SECURITY_HEADERS[s]![0], SECURITY_HEADERS[s]![1]);
+  }
+  return { headers, contentType, contentEncoding, contentLength, noTransform };
+}
+
+/**
+ * Switches `head.headers` to an encoded body: drops Content-Length, adds Content-Encoding and
+ * makes Vary include Accept-Encoding.
+ */
+export function markEncoded(head: ForwardHead, encoding: string): void {
+  const h = head.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    if (h[i]!.toLowerCase() === 'content-length') {
+      h.splice(i, 2);
+      break;
+    }
+  }
+  h.push('Content-Encoding', encoding);
+  addVary(head);
+}
+
+/** Makes the response's Vary header include Accept-Encoding. */
+export function addVary(head: ForwardHead): void {
+  const h = head.headers;
+  const at = h.findIndex((v, i) => i % 2 === 0 && v.toLowerCase() === 'vary');
+  if (at === -1) {
+    h.push('Vary', 'Accept-Encoding');
+    return;
+  }
+  const value = h[at + 1]!;
+  if (value.trim() === '*' || /\baccept-encoding\b/i.test(value)) return;
+  h[at + 1] = value.length > 0 ? `${value}, Accept-Encoding` : 'Accept-Encoding';
+}

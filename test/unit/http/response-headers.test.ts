@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { addVary, forwardHead, markEncoded } from '../../../src/http/response-headers.js';
+
+const pairs = (h: string[]): [string, string][] =>
+  h.flatMap((v, i) => (i % 2 === 0 ? [[v, h[i + 1]!] as [string, string]] : []));
+
+describe('forwardHead', () => {
+  it('drops hop-by-hop and server-token headers and adds the security headers', () => {
+    const head = forwardHead([
+      'Content-Type',
+      'application/json',
+      'Content-Length',
+      '2048',
+      'Connection',
+      'keep-alive',
+      'Keep-Alive',
+      'timeout=5',
+      'Transfer-Encoding',
+      'chunked',
+      'Server',
+      'Go',
+      'X-Powered-By',
+      'PHP',
+      'Set-Cookie',
+      'a=1',
+      'Set-Cookie',
+      'b=2',
+    ]);
+    expect(pairs(head.headers)).toEqual([
+      ['Content-Type', 'application/json'],
+      ['Content-Length', '2048'],
+      ['Set-Cookie', 'a=1'],
+      ['Set-Cookie', 'b=2'],
+      ['X-Content-Type-Options', 'nosniff'],
+      ['X-Frame-Options', 'SAMEORIGIN'],
+      ['Referrer-Policy', 'strict-origin-when-cross-origin'],
+    ]);
+    expect(head).toMatchObject({
+      contentType: 'application/json',
+      contentLength: '2048',
+      contentEncoding: undefined,
+      noTransform: false,
+    });
+  });
+
+  it("keeps the upstream's own security headers", () => {
+    const head = forwardHead([
+      'x-frame-options',
+      'DENY',
+      'Cache-Control',
+      'no-store, no-transform',
+    ]);
+    expect(pairs(head.headers).filter(([k]) => k.toLowerCase() === 'x-frame-options')).toEqual([
+      ['x-frame-options', 'DENY'],
+    ]);
+    expect(head.noTransform).toBe(true);
+  });
+
+  it('switches to an encoded body: no length, encoding and Vary added', () => {
+    const head = forwardHead(['Content-Length', '5000', 'Vary', 'Origin']);
+    markEncoded(head, 'br');
+    const h = pairs(head.headers);
+    expect(h.find(([k]) => k === 'Content-Length')).toBeUndefined();
+    expect(h).toContainEqual(['Content-Encoding', 'br']);
+    expect(h).toContainEqual(['Vary', 'Origin, Accept-Encoding']);
+  });
+
+  it('adds Vary once', () => {
+    const head = forwardHead(['vary', 'accept-encoding']);
+    addVary(head);
+    expect(pairs(head.headers).filter(([k]) => k.toLowerCase() === 'vary')).toEqual([
+      ['vary', 'accept-encoding'],
+    ]);
+    const none = forwardHead([]);
+    addVary(none);
+    expect(pairs(none.headers)).toContainEqual(['Vary', 'Accept-Encoding']);
+  });
+});
