@@ -10,8 +10,11 @@ import { loadConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
-import { type ControlServer, startControlServer } from './control/server.js';
+import type { ControlServer } from './control/server.js';
+import { prepareSocketPath } from './control/socket-file.js';
 import { EXIT, isAppError } from './errors.js';
+import type { HttpEdge } from './http/server.js';
+import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
 import type { ReloadResult } from './supervisor/api.js';
@@ -22,6 +25,9 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = (
   JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/** After every program stopped, how long open HTTP exchanges may still take to end. */
+const EDGE_DRAIN_AFTER_STOP_MS = 500;
 
 const USAGE = `usage: apposd [--config PATH]          run the supervisor
        apposd check [--config PATH]    validate the config and print the start plan
@@ -93,25 +99,6 @@ async function run(path: string, config: AppConfig): Promise<number> {
     return next;
   };
 
-  let control: ControlServer;
-  try {
-    control = await startControlServer({
-      socket: config.control.socket,
-      supervisor,
-      logs: relay,
-      reload,
-      shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
-      version,
-      logger,
-    });
-  } catch (err) {
-    logger.fatal({ err: String(err) }, 'cannot open the control socket');
-    process.stderr.write(`apposd: ${(err as Error).message}\n`);
-    await flush().catch(() => undefined);
-    reaper.dispose();
-    return EXIT.CRITICAL;
-  }
-
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, `received ${signal}`);
     void supervisor.shutdown(0, `received ${signal}`);
@@ -133,13 +120,63 @@ async function run(path: string, config: AppConfig): Promise<number> {
     logger.error({ err }, 'unhandled rejection (kept running)'),
   );
 
+  // Refuse before anything runs when another apposd owns the socket or the port is taken;
+  // then spawn first and load the listeners' heavier modules while the children start.
+  try {
+    await prepareSocketPath(config.control.socket);
+    if (config.http) await assertCanListen(config.http.host, config.http.port);
+  } catch (err) {
+    return refuse(err);
+  }
   supervisor.boot();
+  let control: ControlServer | null = null;
+  let edge: HttpEdge | null = null;
+  try {
+    const { startControlServer } = await import('./control/server.js');
+    control = await startControlServer({
+      socket: config.control.socket,
+      supervisor,
+      logs: relay,
+      reload,
+      shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
+      version,
+      logger,
+    });
+    if (config.http) {
+      const { createHttpServer } = await import('./http/server.js');
+      const server = await createHttpServer({ http: config.http, supervisor, logger });
+      edge = server;
+      const at = await server.listen();
+      logger.info({ host: at.host, port: at.port }, `http listening on ${at.host}:${at.port}`);
+    }
+  } catch (err) {
+    logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
+    void supervisor.shutdown(EXIT.CRITICAL, (err as Error).message);
+  }
+  let edgeClosed: Promise<void> = Promise.resolve();
+  supervisor.subscribe((e) => {
+    if (e.type === 'stopping' && edge) {
+      edge.beginShutdown();
+      edgeClosed = edge.close(config.shutdownTimeoutMs);
+    }
+  });
+  if (supervisor.stopping && edge) edgeClosed = edge.close(0);
   const code = await supervisor.done;
+  await Promise.race([edgeClosed, new Promise((r) => setTimeout(r, EDGE_DRAIN_AFTER_STOP_MS))]);
+  await control?.close().catch(() => undefined);
   return finish(code);
+
+  async function refuse(err: unknown): Promise<number> {
+    const msg = err instanceof Error ? err.message : String(err);
+    logger.fatal({ err: msg }, `cannot start: ${msg}`);
+    process.stderr.write(`apposd: ${msg}\n`);
+    await flush().catch(() => undefined);
+    reaper.dispose();
+    return EXIT.CRITICAL;
+  }
 
   async function finish(exitCode: number): Promise<number> {
     logger.info({ exitCode }, `apposd exiting with code ${exitCode}`);
-    await control.close().catch(() => undefined);
     await relay.closeAll().catch(() => undefined);
     await flush().catch(() => undefined);
     reaper.dispose();

@@ -17,6 +17,8 @@ export function checkPrograms(data: unknown, report: Reporter): void {
     const at = (...rest: PathSegment[]): PathSegment[] => ['programs', name, ...rest];
     if (!PROGRAM_NAME.test(name)) {
       report.problem(at(), 'program names may use only letters, digits, "_", "." and "-"');
+    } else if (name === 'all') {
+      report.problem(at(), '"all" is reserved: appos-ctl uses it to mean every program');
     }
     checkCommand(body.command, at('command'), report);
     for (const which of ['ready', 'live'] as const) {

@@ -74,6 +74,11 @@ export function shutdownCriticalPath(programs: readonly ProgramConfig[]): {
       const c = cost.get(b);
       if (c && c.ms > before.ms) before = c;
     }
+    // A oneshot has normally completed long before a shutdown: nothing of it to stop.
+    if (p.kind === 'oneshot') {
+      cost.set(p.name, before);
+      continue;
+    }
     const mine = {
       ms: (byName.get(p.name)?.stopTimeoutMs ?? 0) + before.ms,
       chain: [...before.chain, p.name],

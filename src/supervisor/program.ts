@@ -28,6 +28,8 @@ export interface ProgramDeps {
 }
 
 const GROUP_POLL_MS = 50;
+/** The first ready-probe interval; it doubles up to the probe's own interval. */
+const READY_RAMP_START_MS = 25;
 
 /** A program and its current run. Created and driven by the Supervisor only. */
 export class Program {
@@ -169,14 +171,19 @@ export class Program {
     this.timer = setTimeout(() => this.onStuck(run), this.cfg.startSecondsMs);
     const probe = this.cfg.ready;
     if (probe && this.cfg.kind === 'daemon') {
-      this.readyRunner = new ProbeRunner(probe, (result, failures) => {
+      // Dependents wait on this probe: check early and often at first, then back off to the
+      // configured interval (25 ms, 50 ms, 100 ms ... interval).
+      const first = Math.min(READY_RAMP_START_MS, probe.intervalMs);
+      const runner = new ProbeRunner({ ...probe, intervalMs: first }, (result, failures) => {
         if (run !== this.run || this.state !== 'STARTING') return;
         this.readyResult = result;
         this.deps.hooks.probe(this, 'ready', result, failures);
-        if (result.ok) this.becomeRunning(run, 'ready probe passed');
-        else this.reason = `waiting for ready probe: ${result.error ?? 'failed'}`;
+        if (result.ok) return this.becomeRunning(run, 'ready probe passed');
+        this.reason = `waiting for ready probe: ${result.error ?? 'failed'}`;
+        runner.setInterval(Math.min(runner.intervalMs * 2, probe.intervalMs));
       });
-      this.readyRunner.start();
+      this.readyRunner = runner;
+      runner.start();
     }
   }
 

@@ -42,6 +42,12 @@ describe('programs', () => {
     ]);
   });
 
+  test('"all" is reserved for appos-ctl', () => {
+    expect(problems('programs:\n  all:\n    command: [a]\n')).toEqual([
+      '2:3 programs.all: "all" is reserved: appos-ctl uses it to mean every program',
+    ]);
+  });
+
   test('string commands with shell operators are refused', () => {
     expect(
       problems(`

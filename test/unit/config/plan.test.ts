@@ -10,6 +10,7 @@ import {
   shutdownCriticalPath,
   shutdownCriticalPathMs,
   startOrder,
+  stopBlockers,
 } from '../../../src/config/plan.js';
 import type { AppConfig, ProgramConfig } from '../../../src/config/types.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -80,6 +81,26 @@ describe('startOrder', () => {
   test('the CONTRACT example starts redis, pocketbase, backend', () => {
     const config = loadConfig(resolve('test/fixtures/config/contract-example.yaml'), {});
     expect(names(startOrder(config.programs))).toEqual(['redis', 'pocketbase', 'backend']);
+  });
+});
+
+describe('stopBlockers', () => {
+  test('reverse start order: dependents and higher priorities stop first', () => {
+    const blockers = stopBlockers([
+      program('redis', { priority: 10 }),
+      program('pocketbase', { priority: 20 }),
+      program('backend', { priority: 30, deps: ['redis', 'pocketbase'] }),
+    ]);
+    expect(Object.fromEntries(blockers)).toEqual({
+      redis: ['pocketbase', 'backend'],
+      pocketbase: ['backend'],
+      backend: [],
+    });
+  });
+
+  test('equal priorities with no dependency between them stop together', () => {
+    const blockers = stopBlockers([program('a'), program('b'), program('c', { deps: ['a'] })]);
+    expect(Object.fromEntries(blockers)).toEqual({ a: ['c'], b: [], c: [] });
   });
 });
 
@@ -185,10 +206,10 @@ describe('formatPlan', () => {
         '  /pb        -> http://127.0.0.1:8090 (pocketbase, strip prefix)',
         '  /          static /appos/web (spa)',
         'control socket /run/appos/ctl.sock',
-        'shutdown: up to 10s (backend -> redis), deadline 8s',
+        'shutdown: up to 15s (backend -> pocketbase -> redis), deadline 8s',
         '',
         'warnings (1):',
-        '  - stopping may take 10s (backend 5s -> redis 5s) but shutdown_timeout is 8s: lower stop_timeout or raise shutdown_timeout',
+        '  - stopping may take 15s (backend 5s -> pocketbase 5s -> redis 5s) but shutdown_timeout is 8s: lower stop_timeout or raise shutdown_timeout',
       ].join('\n'),
     );
   });
