@@ -86,12 +86,22 @@ async function run(path: string, config: AppConfig): Promise<number> {
     `apposd ${version} starting (${config.programs.length} programs)`,
   );
 
+  let control: ControlServer | null = null;
+  let edge: HttpEdge | null = null;
+
   // Reloads run one at a time; a bad config is reported and the running one kept.
   let reloading: Promise<unknown> = Promise.resolve();
   const reload = (): Promise<ReloadResult> => {
     const next = reloading.then(async () => {
       const cfg = loadConfig(path, process.env);
       const result = await supervisor.reload(cfg.programs);
+      if (edge && cfg.http) {
+        edge.setRoutes(cfg.http);
+        const was = config.http;
+        if (was && (was.host !== cfg.http.host || was.port !== cfg.http.port)) {
+          logger.warn({}, 'http.listen changed: it takes effect when apposd restarts');
+        }
+      }
       logger.info({ ...result }, 'config reloaded');
       return result;
     });
@@ -129,8 +139,6 @@ async function run(path: string, config: AppConfig): Promise<number> {
     return refuse(err);
   }
   supervisor.boot();
-  let control: ControlServer | null = null;
-  let edge: HttpEdge | null = null;
   try {
     const { startControlServer } = await import('./control/server.js');
     control = await startControlServer({

@@ -52,6 +52,8 @@ export interface ProgramStatus {
   readonly reason: string;
   /** A oneshot that ran to completion with an expected exit code. */
   readonly completed: boolean;
+  /** Wanted running but not spawned yet (waiting for its dependencies). */
+  readonly pending?: boolean;
   readonly readyProbe: ProbeResult | null;
   readonly liveProbe: ProbeResult | null;
 }

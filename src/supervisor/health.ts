@@ -42,6 +42,12 @@ export function isUp(s: ProgramStatus): boolean {
   return (s.state === 'RUNNING' && s.ready) || s.completed;
 }
 
+/** Not up yet on its first run: starting, or waiting for its dependencies to allow it. */
+function isBooting(s: ProgramStatus): boolean {
+  if (s.restarts !== 0 || s.lastExit !== null) return false;
+  return s.state === 'STARTING' || (s.state === 'STOPPED' && s.pending === true);
+}
+
 /**
  * Builds the health report; `healthy` is true when the HTTP answer should be 200. `stopping`
  * lets a caller that shuts down before the supervisor does (the HTTP edge) report it.
@@ -54,14 +60,17 @@ export function healthReport(
   const isStopping = stopping || api.stopping;
   const programs: Record<string, ProgramHealth> = {};
   let criticalDown = false;
-  let anyDown = false;
-  let everStarted = true;
+  let down = 0;
+  let booting = 0;
   for (const s of api.status()) {
-    const up = isUp(s);
-    if (s.critical && !up) criticalDown = true;
-    if (!up && s.state !== 'STOPPED') anyDown = true;
-    if (s.critical && !up && (s.state === 'STARTING' || s.state === 'STOPPED') && s.restarts === 0)
-      everStarted = false;
+    if (!isUp(s)) {
+      if (s.critical) criticalDown = true;
+      // A program an operator stopped is no trouble unless the stack needs it.
+      if (s.critical || s.state !== 'STOPPED' || s.pending) {
+        down += 1;
+        if (isBooting(s)) booting += 1;
+      }
+    }
     programs[s.name] = {
       state: s.state,
       ready: s.ready,
@@ -77,9 +86,9 @@ export function healthReport(
   const healthy = !isStopping && !criticalDown;
   const status: HealthReport['status'] = isStopping
     ? 'stopping'
-    : healthy && !anyDown
+    : down === 0
       ? 'ok'
-      : !everStarted
+      : booting === down
         ? 'starting'
         : 'degraded';
   return { healthy, report: { status, uptime_s: round1(now - api.startedAt), programs } };

@@ -95,6 +95,7 @@ export class Program {
       nextRetryAt: this.nextRetryAt,
       reason,
       completed: this.completed,
+      pending: this.pending,
       readyProbe: this.readyResult,
       liveProbe: this.liveResult,
     };

@@ -253,7 +253,8 @@ export class Supervisor implements SupervisorApi {
         const message = p.spawnError ? `spawn failed: ${p.spawnError}` : p.reason;
         return { name: p.name, ok: false, message };
       }
-      return null;
+      const stuck = p.state === 'STOPPED' ? this.hopeless(p) : null;
+      return stuck ? { name: p.name, ok: false, message: stuck } : null;
     };
     const now = verdict();
     if (now) return Promise.resolve(now);
@@ -263,8 +264,9 @@ export class Supervisor implements SupervisorApi {
         const why = p.state === 'STOPPED' && p.waiting ? p.waiting : `state ${p.state}`;
         resolve({ name: p.name, ok: false, message: `timed out (${why})` });
       }, timeoutMs);
+      // Any program's transition may settle it: a dependency can go FATAL.
       const off = this.subscribe((e) => {
-        if (e.type !== 'transition' || e.entry.program !== p.name) return;
+        if (e.type !== 'transition') return;
         const v = verdict();
         if (v) {
           clearTimeout(timer);
@@ -273,6 +275,26 @@ export class Supervisor implements SupervisorApi {
         }
       });
     });
+  }
+
+  /**
+   * Why a program waiting on its dependencies can never start without another action (a
+   * dependency is FATAL, or resting and not wanted), or null while there is still hope.
+   */
+  private hopeless(p: Program, seen = new Set<string>()): string | null {
+    if (seen.has(p.name)) return null;
+    seen.add(p.name);
+    for (const dep of p.cfg.dependsOn) {
+      const d = this.programs.get(dep.name);
+      if (!d) return `dependency ${dep.name} is not configured`;
+      if (satisfied(d, dep.condition)) continue;
+      if (d.state === 'FATAL' || d.state === 'EXITED' || (d.state === 'STOPPED' && !d.pending)) {
+        return `dependency ${d.name} is ${d.state}`;
+      }
+      const deeper = d.state === 'STOPPED' ? this.hopeless(d, seen) : null;
+      if (deeper) return deeper;
+    }
+    return null;
   }
 
   /** Marks `p` and the resting dependencies it needs as wanted. */
