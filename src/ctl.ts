@@ -159,21 +159,31 @@ const VERBS: Record<string, Verb> = {
   start: {
     usage: 'start NAME...|all [--timeout SECONDS]',
     summary: 'start programs and wait for the outcome',
-    details: 'Prints "NAME: started" or "NAME: ERROR (why)" per program; exit 1 on any error.',
+    details: [
+      'Prints "NAME: started" or "NAME: ERROR (why)" per program; exit 1 on any error.',
+      '"all" leaves out programs that are already RUNNING.',
+    ].join('\n'),
     options: ['timeout', 'json'],
     run: (ctx) => action(ctx, 'start'),
   },
   stop: {
     usage: 'stop NAME...|all [--timeout SECONDS]',
     summary: 'stop programs, last started first, and wait',
-    details: 'Prints "NAME: stopped" or "NAME: ERROR (why)" per program; exit 1 on any error.',
+    details: [
+      'Prints "NAME: stopped" or "NAME: ERROR (why)" per program; exit 1 on any error.',
+      '"all" leaves out programs that have nothing to stop.',
+    ].join('\n'),
     options: ['timeout', 'json'],
     run: (ctx) => action(ctx, 'stop'),
   },
   restart: {
     usage: 'restart NAME...|all [--timeout SECONDS]',
-    summary: 'restart programs in start order and wait',
-    details: 'Prints "NAME: restarted" or "NAME: ERROR (why)" per program; exit 1 on any error.',
+    summary: 'stop programs, then start them in start order',
+    details: [
+      'Stops every named program (last started first), then starts them again in start order,',
+      'each once its dependencies are up. Prints "NAME: restarted" or "NAME: ERROR (why)" per',
+      'program; exit 1 on any error.',
+    ].join('\n'),
     options: ['timeout', 'json'],
     run: (ctx) => action(ctx, 'restart'),
   },
@@ -343,7 +353,8 @@ const GLOBAL_HELP = [
 ].join('\n');
 
 function verbHelp(verb: Verb): string {
-  const lines = [`Usage: appos-ctl ${verb.usage}`, '', `${verb.summary}.`];
+  const summary = verb.summary.charAt(0).toUpperCase() + verb.summary.slice(1);
+  const lines = [`Usage: appos-ctl ${verb.usage}`, '', `${summary}.`];
   if (verb.details) lines.push('', verb.details);
   return lines.join('\n');
 }
@@ -402,6 +413,8 @@ let healthCheck = false;
 
 /** Runs appos-ctl with `argv` (without node and the script) and returns the exit code. */
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Known before parsing, so that a bad option given to `health` still exits 1, not 2.
+  healthCheck = verbIn(argv) === 'health';
   const { values, positionals } = parseCommandLine(argv);
   const [verbName, ...args] = positionals;
   if (verbName === 'help') return help(args[0]);

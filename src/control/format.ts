@@ -100,6 +100,8 @@ export function describe(p: ProgramView): string {
       return (withReason(p.reason, p.last_exit).join('; ') || 'exited') + ago(p.last_exit);
     }
     case 'STOPPED':
+      // Wanted, but held back by its dependencies: the supervisor says what it waits for.
+      if (p.reason.startsWith('waiting for')) return p.reason;
       if (!p.last_exit) return 'Not started';
       return (p.reason || 'stopped') + ago(p.last_exit);
   }

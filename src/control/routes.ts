@@ -3,9 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LogApi } from '../log/api.js';
 import type { ActionResult, ReloadResult, SupervisorApi } from '../supervisor/api.js';
+import { runAction, type ActionVerb } from './actions.js';
 import { ApiError, badRequest, toErrorAnswer } from './api-error.js';
 import { assertKnown, selectPrograms } from './names.js';
 import {
+  ALL,
   ERROR_CODES,
   ROUTES,
   type ActionResponse,
@@ -54,7 +56,6 @@ const DEFAULT_LINES = 10;
 const MAX_FOLLOW_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 type Query = Record<string, unknown>;
-type Verb = 'start' | 'stop' | 'restart';
 
 function startOrder(supervisor: SupervisorApi): string[] {
   return supervisor.status().map((s) => s.name);
@@ -105,24 +106,16 @@ export function registerRoutes(
   });
 
   const act =
-    (verb: Verb) =>
+    (verb: ActionVerb) =>
     async (request: FastifyRequest): Promise<ActionResponse> => {
       const { names, timeoutMs } = actionBody(request.body);
       if (verb !== 'stop' && supervisor.stopping) {
         throw new ApiError(409, ERROR_CODES.STOPPING, 'apposd is shutting down');
       }
       const targets = selectPrograms(names, startOrder(supervisor));
-      if (verb === 'stop') targets.reverse();
       logger.info({ action: verb, programs: targets }, `control: ${verb}`);
-      const results: ActionResultView[] = [];
-      for (const name of targets) {
-        try {
-          results.push(resultView(await supervisor[verb](name, timeoutMs)));
-        } catch (err) {
-          results.push({ name, ok: false, message: messageOf(err) });
-        }
-      }
-      return { results };
+      const all = names.includes(ALL);
+      return { results: await runAction(supervisor, verb, targets, timeoutMs, all) };
     };
   app.post(ROUTES.START, act('start'));
   app.post(ROUTES.STOP, act('stop'));

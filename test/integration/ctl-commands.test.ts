@@ -296,6 +296,12 @@ describe('health, journal, reload, pid, version, shutdown', () => {
 
   it('health never exits 2, not even on a usage error', async () => {
     expect((await ctl('health', 'extra')).code).toBe(1);
+    const bad = await ctl('health', '--bogus');
+    expect([bad.code, bad.stderr]).toEqual([
+      1,
+      'appos-ctl: unknown option --bogus (see appos-ctl help health)\n',
+    ]);
+    expect((await ctl('health', '--timeout')).code).toBe(1);
   });
 
   it('journal prints state changes', async () => {

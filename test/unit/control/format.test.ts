@@ -130,6 +130,16 @@ describe('status lines', () => {
         {
           state: 'STOPPED',
           pid: null,
+          ready: false,
+          reason: 'waiting for redis to be ready (STARTING)',
+          last_exit: exit(0),
+        },
+        'waiting for redis to be ready (STARTING)',
+      ],
+      [
+        {
+          state: 'STOPPED',
+          pid: null,
           reason: 'stopped by appos-ctl',
           last_exit: exit(null, 'SIGTERM', 3),
         },
