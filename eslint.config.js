@@ -7,7 +7,16 @@ const restrict = (patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.appos-data/', 'bench/results/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      '.appos-data/',
+      'bench/results/',
+      'src/config/schema-validator.generated.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -82,7 +91,6 @@ export default tseslint.config(
           'fastify',
           'pino',
           'pino-pretty',
-          'execa',
           '../supervisor/*',
           './supervisor/*',
           '../http/*',
