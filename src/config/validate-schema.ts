@@ -1,19 +1,26 @@
 // Validates the interpolated file against the JSON Schema with ajv (all errors) and turns
 // ajv's errors into readable problems: did-you-mean for keys and enum values, units in words.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, Options } from 'ajv';
 import type { Reporter } from './problems.js';
-import { CONFIG_SCHEMA, DEFINITION_WORDS } from './schema.js';
+import { validate as compiled } from './schema-validator.generated.js';
+import { DEFINITION_WORDS } from './schema.js';
 import { didYouMeanSuffix } from './suggest.js';
 import type { PathSegment } from './source-map.js';
 
-let compiled: ValidateFunction | undefined;
+/** The ajv options the committed validator was generated with (see its test). */
+export const AJV_OPTIONS: Options = {
+  allErrors: true,
+  verbose: true,
+  allowUnionTypes: true,
+  unicode: false,
+};
 
-function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(
-    CONFIG_SCHEMA,
-  );
-  return compiled;
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
+
+const validator = (): Validator => compiled as Validator;
 
 /**
  * Checks `data` against the schema, reporting every violation; returns whether it passed.
