@@ -26,9 +26,6 @@ const version = (
   JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
-/** After every program stopped, how long open HTTP exchanges may still take to end. */
-const EDGE_DRAIN_AFTER_STOP_MS = 500;
-
 const USAGE = `usage: apposd [--config PATH]          run the supervisor
        apposd check [--config PATH]    validate the config and print the start plan
        apposd schema                   print the config's JSON Schema
@@ -161,16 +158,10 @@ async function run(path: string, config: AppConfig): Promise<number> {
     logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
     void supervisor.shutdown(EXIT.CRITICAL, (err as Error).message);
   }
-  let edgeClosed: Promise<void> = Promise.resolve();
-  supervisor.subscribe((e) => {
-    if (e.type === 'stopping' && edge) {
-      edge.beginShutdown();
-      edgeClosed = edge.close(config.shutdownTimeoutMs);
-    }
-  });
-  if (supervisor.stopping && edge) edgeClosed = edge.close(0);
+  // On shutdown the edge drains first, while the upstreams of its in-flight requests still run.
+  supervisor.setDrain((budgetMs) => (edge ? edge.close(budgetMs) : Promise.resolve()));
+  if (supervisor.stopping && edge) await edge.close(0);
   const code = await supervisor.done;
-  await Promise.race([edgeClosed, new Promise((r) => setTimeout(r, EDGE_DRAIN_AFTER_STOP_MS))]);
   await control?.close().catch(() => undefined);
   return finish(code);
 

@@ -249,21 +249,24 @@ export class Forwarder {
       { program: ex.b.route.label, code, attempt: ex.retries + 1 },
       'upstream request failed',
     );
-    if (ex.bodyless && ex.retries < MAX_RETRIES && !req.socket.destroyed) {
+    if (ex.bodyless && !req.socket.destroyed) {
       const idempotent = IDEMPOTENT.has(req.method ?? '');
       const reset = code === 'ECONNRESET' || code === 'EPIPE';
-      if (idempotent && reset && reused) {
+      const again = ex.retries < MAX_RETRIES;
+      if (idempotent && reset && reused && again) {
         ex.retries++;
         this.send(ex);
         return;
       }
       if (view !== null && (code === 'ECONNREFUSED' || (idempotent && reset))) {
-        if (view.up && view.epoch !== ex.epoch) {
+        if (view.up && view.epoch !== ex.epoch && again) {
           ex.retries++;
           this.send(ex);
           return;
         }
-        if (ex.b.route.holdMs > 0 && this.states.holdable(view)) {
+        // Within a hold, every refused attempt waits for the program's next comeback; the
+        // hold's deadline (not a retry count) bounds it.
+        if (this.holdLeft(ex, view) > 0) {
           ex.retries++;
           this.hold(ex);
           return;

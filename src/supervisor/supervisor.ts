@@ -30,6 +30,8 @@ export interface SupervisorOptions {
 
 /** How long start/stop/restart wait for an outcome unless told otherwise. */
 const ACTION_TIMEOUT_MS = 60_000;
+/** The most a shutdown waits for the HTTP edge to drain before signalling programs. */
+const DRAIN_MAX_MS = 5_000;
 /** After the shutdown deadline's SIGKILL, how long to wait for the kernel to report exits. */
 const KILL_GRACE_MS = 2_000;
 
@@ -63,6 +65,7 @@ export class Supervisor implements SupervisorApi {
   });
   private readonly spawner: Spawner;
   private readonly hooks: ProgramHooks;
+  private drain: (budgetMs: number) => Promise<void> = () => Promise.resolve();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.spawner = opts.spawner ?? osSpawner;
@@ -432,6 +435,15 @@ export class Supervisor implements SupervisorApi {
     });
   }
 
+  /**
+   * Sets what runs first on shutdown, before any program is signalled: the HTTP edge drains
+   * its in-flight requests while their upstreams still run. It gets at most half of
+   * shutdown_timeout; the global deadline covers it too.
+   */
+  setDrain(drain: (budgetMs: number) => Promise<void>): void {
+    this.drain = drain;
+  }
+
   private async stopAll(): Promise<void> {
     let killed = false;
     let deadline: NodeJS.Timeout | undefined;
@@ -443,6 +455,10 @@ export class Supervisor implements SupervisorApi {
         setTimeout(resolve, KILL_GRACE_MS).unref();
       }, this.opts.shutdownTimeoutMs);
     });
+    const drained = this.drain(Math.min(this.opts.shutdownTimeoutMs / 2, DRAIN_MAX_MS)).catch(
+      (err: unknown) => this.opts.logger.warn({ err: String(err) }, 'drain failed'),
+    );
+    await Promise.race([drained, expired]);
     const ordered = this.stopInOrder(() => killed);
     await Promise.race([ordered, expired]);
     clearTimeout(deadline);

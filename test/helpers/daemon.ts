@@ -49,6 +49,8 @@ export interface DaemonOptions {
   args?: string[];
   /** Files to write into the temp dir before apposd starts (relative path -> content). */
   files?: Record<string, string>;
+  /** Working directory of apposd (default: the temp dir). */
+  cwd?: string;
 }
 
 export interface ExitStatus {
@@ -76,7 +78,7 @@ export class Daemon {
       ? ['unshare', ['--pid', '--fork', '--mount-proc', NODE, ...argv]]
       : [NODE, argv];
     this.proc = spawn(cmd, args as string[], {
-      cwd: dir,
+      cwd: opts.cwd ?? dir,
       stdio: ['ignore', out, err],
       env: { ...process.env, APPOS_CTL_SOCKET: socket, ...opts.env },
     });
@@ -102,6 +104,22 @@ export class Daemon {
     for (const [name, text] of Object.entries(opts.files ?? {}))
       writeFileSync(join(dir, name), text);
     return new Daemon(dir, configPath, socket, cleanup, opts);
+  }
+
+  /**
+   * Starts apposd on an existing config file, used in place (not copied). `$DIR` in the values
+   * of `opts.env` is replaced by the temp dir, which holds apposd's output; the control socket
+   * is `$APPOS_CTL_SOCKET` from `opts.env`, else `$DIR/ctl.sock`.
+   */
+  static startWithConfig(configPath: string, opts: DaemonOptions = {}): Daemon {
+    const { path: dir, cleanup } = tempDir('apposd-it-');
+    const env = Object.fromEntries(
+      Object.entries(opts.env ?? {}).map(([k, v]) => [k, v.replaceAll('$DIR', dir)]),
+    );
+    const socket = env.APPOS_CTL_SOCKET ?? join(dir, 'ctl.sock');
+    for (const [name, text] of Object.entries(opts.files ?? {}))
+      writeFileSync(join(dir, name), text);
+    return new Daemon(dir, resolve(configPath), socket, cleanup, { ...opts, env });
   }
 
   get stdout(): string {
