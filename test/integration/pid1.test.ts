@@ -12,15 +12,24 @@ afterEach(async () => {
   d = undefined;
 });
 
-/** Zombie children of `ppid`, read from the outer /proc. */
-function zombiesOf(ppid: number): number[] {
-  const out: number[] = [];
+interface Proc {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+}
+
+/** Every process of the outer /proc. */
+function procs(): Proc[] {
+  const out: Proc[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (f[0] === 'Z' && Number(f[1]) === ppid) out.push(Number(name));
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      out.push({ pid: Number(name), comm, state: f[0] ?? '', ppid: Number(f[1]) });
     } catch {
       // gone
     }
@@ -28,21 +37,17 @@ function zombiesOf(ppid: number): number[] {
   return out;
 }
 
+/** Zombie children of `ppid`. */
+const zombiesOf = (ppid: number): number[] =>
+  procs()
+    .filter((p) => p.state === 'Z' && p.ppid === ppid)
+    .map((p) => p.pid);
+
 /** Children of `ppid` (zombies included) whose command name is `comm`. */
-function childrenOf(ppid: number, comm: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === ppid && stat.includes(`(${comm})`)) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+const childrenOf = (ppid: number, comm: string): number[] =>
+  procs()
+    .filter((p) => p.ppid === ppid && p.comm === comm)
+    .map((p) => p.pid);
 
 describe('apposd as PID 1', () => {
   it('reaps 200 orphans without stealing its children exit codes, then stops on SIGTERM', async () => {
@@ -76,20 +81,15 @@ programs:
     const victimPid = await waitFor(() => d?.pidOf('victim'));
     expect(victimPid).toBeGreaterThan(1);
     // pids in the log are the namespace's; find the victim from outside by its parent.
-    const outerVictim = await waitFor(() => {
-      for (const name of readdirSync('/proc')) {
-        if (!/^\d+$/.test(name)) continue;
+    const outerVictim = await waitFor(() =>
+      childrenOf(outerPid, 'node').find((pid) => {
         try {
-          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-          const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          if (Number(f[1]) === outerPid && cmd.includes('forever.mjs')) return Number(name);
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('forever.mjs');
         } catch {
-          // gone
+          return false;
         }
-      }
-      return null;
-    });
+      }),
+    );
     process.kill(outerVictim, 'SIGKILL');
     const killed = await d.waitState('victim', 'EXITED');
     expect(killed.reason).toBe('exited (killed by SIGKILL)');
