@@ -120,6 +120,10 @@ async function run(path: string, config: AppConfig): Promise<number> {
       logger.error({ err: msg }, 'reload failed; keeping the running config');
     });
   });
+  // Node opens its inspector on SIGUSR1 and dies of SIGUSR2 by default: neither fits PID 1.
+  for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) {
+    process.on(sig, () => logger.info({ signal: sig }, `received ${sig}: ignored`));
+  }
   process.on('uncaughtException', (err) =>
     logger.error({ err }, 'uncaught exception (kept running)'),
   );

@@ -370,6 +370,7 @@ export class Supervisor implements SupervisorApi {
     for (const name of diff.changed) {
       const p = this.programs.get(name) as Program;
       p.cfg = next.get(name) as ProgramConfig;
+      p.failures = 0;
       p.pending = p.cfg.autostart && !this.stopping;
     }
     for (const name of diff.added) {
