@@ -25,6 +25,8 @@ export interface EdgeDaemonOptions {
   dashboard?: boolean;
   /** Files written into apposd's temp dir (`$DIR`) before it starts. */
   files?: Record<string, string>;
+  /** `http.max_body` (e.g. `2GB`); the default when absent. */
+  maxBody?: string;
 }
 
 /** A running apposd with its public base URL. */
@@ -45,7 +47,7 @@ export function edgeYaml(httpPort: number, backendPort: number, o: EdgeDaemonOpt
 shutdown_timeout: ${o.shutdownTimeout ?? '8s'}
 log: { format: json, level: debug }
 http:
-  listen: 127.0.0.1:${httpPort}
+  listen: 127.0.0.1:${httpPort}${o.maxBody ? `\n  max_body: ${o.maxBody}` : ''}
   routes:
     - path: /terminal
       upstream: http://127.0.0.1:${backendPort}
