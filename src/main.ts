@@ -63,9 +63,10 @@ function load(cli: Cli): { path: string; config: AppConfig } {
 }
 
 async function run(path: string, config: AppConfig): Promise<number> {
-  const reaper = new Reaper();
-  const reaping = reaper.install();
   const { logger, flush } = createLogger(config.log, { isTTY: Boolean(process.stdout.isTTY) });
+  // Track node's children before anything is spawned; orphans are reaped once libc is loaded.
+  const reaper = new Reaper();
+  reaper.install(() => logger.warn({}, 'cannot load libc: orphaned processes will not be reaped'));
   const relay = new OutputRelay({
     logger,
     dir: config.log.dir,
@@ -79,7 +80,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
     logger,
   });
   logger.info(
-    { version, config: path, pid: process.pid, reaping },
+    { version, config: path, pid: process.pid },
     `apposd ${version} starting (${config.programs.length} programs)`,
   );
 

@@ -2,7 +2,7 @@
 // (no worker threads: apposd is PID 1 and stays small), and the flush main awaits before exit.
 import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { LogConfig } from '../config/types.js';
 import { LogDestination } from './destination.js';
 
@@ -72,7 +72,14 @@ export function createLogger(cfg: LogConfig, opts: LoggerOptions = {}): AppLogge
 }
 
 /** One line per record: `[12:00:00.000] INFO: redis stdout | the line {"extra":"fields"}`. */
+/** pino-pretty, loaded only when pretty output is asked for (it costs start-up time). */
+function loadPrettyFactory(): typeof import('pino-pretty').prettyFactory {
+  const require = createRequire(import.meta.url);
+  return (require('pino-pretty') as typeof import('pino-pretty')).prettyFactory;
+}
+
 function prettyFormatter(colorize: boolean): (record: string) => string {
+  const prettyFactory = loadPrettyFactory();
   return prettyFactory({
     colorize,
     singleLine: true,

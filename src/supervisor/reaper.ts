@@ -2,7 +2,7 @@
 // child that node spawned (libuv waits for those). Tracks node's children by wrapping
 // ChildProcess.prototype.spawn and waits only for zombies outside that set (DESIGN.md).
 import { ChildProcess } from 'node:child_process';
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { listProcs } from './proc.js';
 
 const WNOHANG = 1;
@@ -30,23 +30,14 @@ export class Reaper {
   constructor(private readonly opts: ReaperOptions = {}) {}
 
   /**
-   * Starts tracking and reaping. Returns false (and reaps nothing) when libc cannot be
-   * reached. When apposd is not PID 1 it asks to be a child subreaper, so orphans of its
-   * programs still come to it.
+   * Starts tracking node's children at once and reaping shortly after: libc is loaded on the
+   * next turn of the event loop, after the first spawns. `onUnavailable` is called when libc
+   * cannot be reached (then nothing is reaped).
    */
-  install(): boolean {
-    try {
-      const libc = koffi.load(null);
-      this.waitpid = libc.func('int waitpid(int pid, _Out_ int *status, int options)') as WaitPid;
-      if (process.pid !== 1) {
-        const prctl = libc.func(
-          'int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)',
-        );
-        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-      }
-    } catch {
-      return false;
-    }
+  install(onUnavailable?: () => void): void {
+    setImmediate(() => {
+      if (!this.loadLibc()) onUnavailable?.();
+    });
     const proto = ChildProcess.prototype as unknown as { spawn: (...a: unknown[]) => unknown };
     const original = proto.spawn;
     const tracked = this.tracked;
@@ -65,7 +56,28 @@ export class Reaper {
     process.on('SIGCHLD', this.onSigchld);
     this.backstop = setInterval(() => this.reap(), this.opts.backstopMs ?? 30_000);
     this.backstop.unref();
-    return true;
+  }
+
+  /**
+   * Loads libc's waitpid (and, when apposd is not PID 1, becomes a child subreaper so that
+   * orphans of its programs still come to it). koffi is required here rather than imported:
+   * it is not needed before the first spawn.
+   */
+  private loadLibc(): boolean {
+    try {
+      const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+      const libc = koffi.load(null);
+      this.waitpid = libc.func('int waitpid(int pid, _Out_ int *status, int options)') as WaitPid;
+      if (process.pid !== 1) {
+        const prctl = libc.func(
+          'int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)',
+        );
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Coalesces bursts of SIGCHLD into one scan shortly after. */
