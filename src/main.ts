@@ -141,7 +141,15 @@ async function run(path: string, config: AppConfig): Promise<number> {
     return refuse(err);
   }
   supervisor.boot();
+  // The public listener first: it is what "every service answering" waits for.
   try {
+    if (config.http) {
+      const { createHttpServer } = await import('./http/server.js');
+      const server = await createHttpServer({ http: config.http, supervisor, logger });
+      edge = server;
+      const at = await server.listen();
+      logger.info({ host: at.host, port: at.port }, `http listening on ${at.host}:${at.port}`);
+    }
     const { startControlServer } = await import('./control/server.js');
     control = await startControlServer({
       socket: config.control.socket,
@@ -152,13 +160,6 @@ async function run(path: string, config: AppConfig): Promise<number> {
       version,
       logger,
     });
-    if (config.http) {
-      const { createHttpServer } = await import('./http/server.js');
-      const server = await createHttpServer({ http: config.http, supervisor, logger });
-      edge = server;
-      const at = await server.listen();
-      logger.info({ host: at.host, port: at.port }, `http listening on ${at.host}:${at.port}`);
-    }
   } catch (err) {
     logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
     void supervisor.shutdown(EXIT.CRITICAL, (err as Error).message);
