@@ -62,6 +62,7 @@ programs:
     expect(tail[0]).toMatch(new RegExp(`^line ${total} x+$`));
     const lines = Number(execFileSync('wc', ['-l', file], { encoding: 'utf8' }).split(' ')[0]);
     expect(lines).toBe(total + 1);
+    console.log(`flood: ${total} lines, apposd peak RSS ${peak.toFixed(1)} MiB`);
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(150);
   });
