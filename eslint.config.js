@@ -58,6 +58,7 @@ export default tseslint.config(
         group: [
           'fastify',
           'http-proxy',
+          'undici',
           'pino',
           'pino-pretty',
           '../http/*',

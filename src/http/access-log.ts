@@ -3,37 +3,76 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventLogger } from '../supervisor/api.js';
 
-/** The slice of a pino logger the edge uses. */
-export type HttpLogger = Pick<EventLogger, 'debug' | 'info' | 'warn' | 'error'>;
+/**
+ * The slice of a pino logger the edge uses. With pino's `child`, access lines go through a
+ * child without redaction: their fields are fixed and never secret, and redaction would
+ * double the cost of every line.
+ */
+export type HttpLogger = Pick<EventLogger, 'debug' | 'info' | 'warn' | 'error'> & {
+  child?(bindings: object, options: { redact: string[] }): Pick<EventLogger, 'info'>;
+};
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
+const kLine = Symbol('apposd.accessLine');
+
+interface Pending {
+  readonly log: Pick<EventLogger, 'info'>;
+  readonly method: string | undefined;
+  /** Read when the request arrives: the socket may be detached by the time it closes. */
+  readonly ip: string | undefined;
+  readonly path: string;
+  readonly upstream: string;
+  readonly start: number;
+}
+
+interface LoggedResponse extends ServerResponse {
+  [kLine]?: Pending;
+}
+
+function onResponseClose(this: LoggedResponse): void {
+  const p = this[kLine];
+  if (p === undefined) return;
+  this[kLine] = undefined;
+  const line: Record<string, unknown> = {
+    method: p.method,
+    path: p.path,
+    status: this.statusCode,
+    ms: round1(performance.now() - p.start),
+    upstream: p.upstream,
+    ip: p.ip,
+  };
+  if (!this.writableFinished) line.aborted = true;
+  p.log.info(line, 'http request');
+}
+
+/** The logger access lines go to: `log` itself, or its child without redaction. */
+export function accessLogger(log: HttpLogger): Pick<EventLogger, 'info'> {
+  return typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
+}
+
 /** Logs `req` once its response closes (finished or cut). */
 export function logWhenDone(
-  log: HttpLogger,
+  log: Pick<EventLogger, 'info'>,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
   upstream: string,
 ): void {
-  const start = performance.now();
-  res.once('close', () => {
-    const line: Record<string, unknown> = {
-      method: req.method,
-      path,
-      status: res.statusCode,
-      ms: round1(performance.now() - start),
-      upstream,
-      ip: req.socket.remoteAddress,
-    };
-    if (!res.writableFinished) line.aborted = true;
-    log.info(line, 'http request');
-  });
+  (res as LoggedResponse)[kLine] = {
+    log,
+    method: req.method,
+    ip: req.socket.remoteAddress,
+    path,
+    upstream,
+    start: performance.now(),
+  };
+  res.on('close', onResponseClose);
 }
 
 /** Logs a websocket (or refused upgrade) once its socket closes; `status()` is read then. */
 export function logUpgradeWhenDone(
-  log: HttpLogger,
+  log: Pick<EventLogger, 'info'>,
   req: IncomingMessage,
   socket: NodeJS.EventEmitter,
   path: string,

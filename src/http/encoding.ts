@@ -1,16 +1,19 @@
-// Content negotiation for compressing proxied responses: which encoding a client accepts
-// (memoized per distinct Accept-Encoding value) and which media types are worth compressing.
+// Content negotiation for compressed responses: which encodings a client accepts (memoized per
+// distinct Accept-Encoding value) and which media types are worth compressing.
 
 /** The encodings apposd produces, best first. */
 export type Encoding = 'br' | 'gzip';
 
-const MAX_MEMO = 256;
-const memo = new Map<string, Encoding | null>();
+/** Bit of {@link acceptedEncodings}: the client takes brotli. */
+export const ACCEPTS_BR = 1;
+/** Bit of {@link acceptedEncodings}: the client takes gzip (or anything, "*"). */
+export const ACCEPTS_GZIP = 2;
 
-function parse(header: string): Encoding | null {
-  let br = false;
-  let gzip = false;
-  let star = false;
+const MAX_MEMO = 256;
+const memo = new Map<string, number>();
+
+function parse(header: string): number {
+  let mask = 0;
   for (const part of header.split(',')) {
     const [rawName, ...params] = part.split(';');
     const name = rawName!.trim().toLowerCase();
@@ -20,24 +23,31 @@ function parse(header: string): Encoding | null {
       if (k?.trim().toLowerCase() === 'q' && v !== undefined) q = Number(v.trim());
     }
     if (!(q > 0)) continue;
-    if (name === 'br') br = true;
-    else if (name === 'gzip' || name === 'x-gzip') gzip = true;
-    else if (name === '*') star = true;
+    if (name === 'br') mask |= ACCEPTS_BR;
+    else if (name === 'gzip' || name === 'x-gzip' || name === '*') mask |= ACCEPTS_GZIP;
   }
-  if (br) return 'br';
-  if (gzip || star) return 'gzip';
-  return null;
+  return mask;
+}
+
+/**
+ * The encodings a client sending `header` as Accept-Encoding takes, as a mask of
+ * {@link ACCEPTS_BR} and {@link ACCEPTS_GZIP} (memoized per distinct header value).
+ */
+export function acceptedEncodings(header: string | undefined): number {
+  if (header === undefined || header.length === 0) return 0;
+  const known = memo.get(header);
+  if (known !== undefined) return known;
+  const mask = parse(header);
+  if (memo.size >= MAX_MEMO) memo.clear();
+  memo.set(header, mask);
+  return mask;
 }
 
 /** The encoding to use for a client sending `header` as Accept-Encoding, or null for none. */
 export function negotiateEncoding(header: string | undefined): Encoding | null {
-  if (header === undefined || header.length === 0) return null;
-  const known = memo.get(header);
-  if (known !== undefined) return known;
-  const picked = parse(header);
-  if (memo.size >= MAX_MEMO) memo.clear();
-  memo.set(header, picked);
-  return picked;
+  const mask = acceptedEncodings(header);
+  if ((mask & ACCEPTS_BR) !== 0) return 'br';
+  return mask === 0 ? null : 'gzip';
 }
 
 const COMPRESSIBLE =

@@ -3,7 +3,7 @@
 // and writing the upstream's response back (filtered headers, compression, SSE, early death).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Transform } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import { constants as z, createBrotliCompress, createGzip } from 'node:zlib';
 import type { EventLogger } from '../supervisor/api.js';
 import { BodyLimiter } from './body-limit.js';
@@ -56,8 +56,8 @@ function createEncoder(encoding: Encoding): Transform {
   return createGzip();
 }
 
-/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP; drops hop-by-hop headers of plain requests. */
-function prepareHeaders(req: IncomingMessage, upgrade: boolean): void {
+/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (proxy.ts drops the hop-by-hop headers). */
+function prepareHeaders(req: IncomingMessage): void {
   const h = req.headers;
   const ip = req.socket.remoteAddress ?? '';
   const prior = h['x-forwarded-for'];
@@ -65,10 +65,6 @@ function prepareHeaders(req: IncomingMessage, upgrade: boolean): void {
   h['x-forwarded-proto'] = 'http';
   h['x-forwarded-host'] = h.host ?? '';
   h['x-real-ip'] = ip;
-  if (upgrade) return;
-  if (h.connection !== undefined) delete h.connection;
-  if (h['keep-alive'] !== undefined) delete h['keep-alive'];
-  if (h['proxy-connection'] !== undefined) delete h['proxy-connection'];
 }
 
 class Exchange implements ProxyExchange {
@@ -88,12 +84,12 @@ class Exchange implements ProxyExchange {
     public body: BodyLimiter | undefined,
   ) {}
 
-  onUpstreamResponse(upstream: IncomingMessage): void {
-    this.fwd.respond(this, upstream);
+  onUpstreamResponse(status: number, headers: string[]): Writable | null {
+    return this.fwd.respond(this, status, headers);
   }
 
-  onUpstreamError(err: NodeJS.ErrnoException, reused: boolean): void {
-    this.fwd.failed(this, err, reused);
+  onUpstreamError(err: NodeJS.ErrnoException, retryable: boolean): void {
+    this.fwd.failed(this, err, retryable);
   }
 }
 
@@ -144,7 +140,7 @@ export class Forwarder {
     } else if (h['transfer-encoding'] !== undefined) {
       body = new BodyLimiter(this.settings.maxBody, () => this.tooLarge(ex));
     }
-    prepareHeaders(req, false);
+    prepareHeaders(req);
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const bodyless = body === undefined && (length === undefined || length === '0');
     const ex = new Exchange(this, req, res, b, bodyless, body);
@@ -168,7 +164,7 @@ export class Forwarder {
       writeRawResponse(socket, 404, '{"error":"not_found"}');
       return undefined;
     }
-    prepareHeaders(req, true);
+    prepareHeaders(req);
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const up = new Upgrade(this, req, socket, head, b);
     const view = b.view;
@@ -177,22 +173,22 @@ export class Forwarder {
     return up;
   }
 
-  /** @internal Writes the upstream's response back to the client. */
-  respond(ex: Exchange, upstream: IncomingMessage): void {
+  /**
+   * @internal Writes the upstream's response head to the client; returns where its body goes
+   * (the response, or a compressor in front of it), or null to drop it.
+   */
+  respond(ex: Exchange, status: number, headers: string[]): Writable | null {
     const { req, res } = ex;
-    if (ex.limited || res.headersSent || res.destroyed) {
-      upstream.destroy();
-      return;
-    }
-    const head = forwardHead(upstream.rawHeaders);
-    const status = upstream.statusCode ?? 502;
+    if (ex.limited || res.headersSent || res.destroyed) return null;
+    const head = forwardHead(headers);
     const sse = isEventStream(head.contentType);
     let encoder: Transform | undefined;
     if (sse) {
       // No idle timeout on an event stream; TCP keep-alive finds clients that vanished.
-      req.socket.setTimeout(0);
-      req.socket.setKeepAlive(true, 60_000);
-      req.socket.setNoDelay(true);
+      const socket = req.socket as Socket | null;
+      socket?.setTimeout(0);
+      socket?.setKeepAlive(true, 60_000);
+      socket?.setNoDelay(true);
       this.state.longLived.add(res);
       res.once('close', () => this.state.longLived.delete(res));
     } else if (
@@ -216,27 +212,18 @@ export class Forwarder {
       res.writeHead(status, head.headers);
     } catch (err) {
       this.log.debug({ program: ex.b.route.label, err: String(err) }, 'bad upstream response');
-      upstream.destroy();
       sendUpstreamError(res, 502, ex.b.view, this.state.closing);
-      return;
+      return null;
     }
     if (sse) res.flushHeaders();
-    upstream.on('close', () => {
-      if (!upstream.complete) res.destroy();
-    });
-    res.on('close', () => {
-      if (!upstream.complete) upstream.destroy();
-    });
-    if (encoder) {
-      encoder.on('error', () => res.destroy());
-      upstream.pipe(encoder).pipe(res);
-    } else {
-      upstream.pipe(res);
-    }
+    if (!encoder) return res;
+    encoder.on('error', () => res.destroy());
+    encoder.pipe(res);
+    return encoder;
   }
 
   /** @internal The upstream failed for `ex`: retry, hold, or answer 502/503. */
-  failed(ex: Exchange, err: NodeJS.ErrnoException, reused: boolean): void {
+  failed(ex: Exchange, err: NodeJS.ErrnoException, retryable: boolean): void {
     const { req, res } = ex;
     if (ex.limited) return;
     if (res.headersSent || res.destroyed) {
@@ -249,11 +236,13 @@ export class Forwarder {
       { program: ex.b.route.label, code, attempt: ex.retries + 1 },
       'upstream request failed',
     );
-    if (ex.bodyless && !req.socket.destroyed) {
+    // The client's socket is detached (null) once its response is done with it.
+    const socket = req.socket as Socket | null;
+    if (ex.bodyless && socket !== null && !socket.destroyed) {
       const idempotent = IDEMPOTENT.has(req.method ?? '');
       const reset = code === 'ECONNRESET' || code === 'EPIPE';
       const again = ex.retries < MAX_RETRIES;
-      if (idempotent && reset && reused && again) {
+      if (idempotent && reset && retryable && again) {
         ex.retries++;
         this.send(ex);
         return;

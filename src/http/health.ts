@@ -1,43 +1,41 @@
-// GET|HEAD /api/health on the public listener: the shared health verdict (supervisor/health.ts)
-// as JSON, 200 or 503, computed from memory on each request; other methods get 405.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+// GET|HEAD /api/health on the public listener, answered straight on the raw server: the shared
+// health verdict (supervisor/health.ts) as JSON, 200 or 503, computed from memory on each
+// request; other methods get 405 without their body being read.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SupervisorApi } from '../supervisor/api.js';
 import { healthReport } from '../supervisor/health.js';
-import { HEALTH_PATH } from './routes.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
-/** What the health route reads. */
-export interface HealthRouteOptions {
+/** What the health endpoint reads. */
+export interface HealthOptions {
   readonly supervisor: SupervisorApi;
-  /** True once the edge is shutting down (reported as `stopping`, 503). */
+  /** True once the edge is shutting down (reported as `stopping`, 503; connections close). */
   stopping(): boolean;
 }
 
-/** Registers the built-in health endpoint. */
-export function registerHealth(app: FastifyInstance, opts: HealthRouteOptions): void {
-  app.route({
-    method: ['GET', 'HEAD'],
-    url: HEALTH_PATH,
-    handler(_request, reply) {
-      const { healthy, report } = healthReport(opts.supervisor, Date.now(), opts.stopping());
-      reply
-        .code(healthy ? 200 : 503)
-        .header('cache-control', 'no-store')
-        .type('application/json; charset=utf-8')
-        .send(JSON.stringify(report));
-    },
-  });
-  // Answered in onRequest so that no request body is read or parsed.
-  const notAllowed = (_request: unknown, reply: FastifyReply): void => {
-    reply
-      .code(405)
-      .header('allow', 'GET, HEAD')
-      .type('application/json; charset=utf-8')
-      .send('{"error":"method_not_allowed"}');
-  };
-  app.route({
-    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: HEALTH_PATH,
-    onRequest: notAllowed,
-    handler: notAllowed,
-  });
+const JSON_TYPE = 'application/json; charset=utf-8';
+const NOT_ALLOWED = '{"error":"method_not_allowed"}';
+const SECURITY_FLAT: readonly string[] = SECURITY_HEADERS.flat();
+
+/** Answers one request on the health path. */
+export function answerHealth(req: IncomingMessage, res: ServerResponse, opts: HealthOptions): void {
+  const method = req.method;
+  const stopping = opts.stopping();
+  let status: number;
+  let body: string;
+  let headers: string[];
+  if (method === 'GET' || method === 'HEAD') {
+    const { healthy, report } = healthReport(opts.supervisor, Date.now(), stopping);
+    status = healthy ? 200 : 503;
+    body = JSON.stringify(report);
+    headers = [...SECURITY_FLAT, 'cache-control', 'no-store', 'content-type', JSON_TYPE];
+  } else {
+    status = 405;
+    body = NOT_ALLOWED;
+    headers = [...SECURITY_FLAT, 'allow', 'GET, HEAD', 'content-type', JSON_TYPE];
+  }
+  headers.push('content-length', String(Buffer.byteLength(body)));
+  if (stopping) headers.push('connection', 'close');
+  res.writeHead(status, headers);
+  res.end(method === 'HEAD' ? undefined : body);
 }

@@ -1,28 +1,55 @@
-// The one place that talks to http-proxy: a narrow interface that sends a request (or a
-// websocket upgrade) to an upstream and hands back its response or its error. Keep-alive pool
-// to upstreams; everything about what to do with a response lives in forward.ts.
-import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+// The one place that opens connections to upstreams: requests through undici keep-alive pools
+// (one per origin), websocket upgrades through node:http. A narrow interface: send a request,
+// get the response head, stream its body where forward.ts says, or hear of its error.
+import {
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestOptions,
+  type ServerResponse,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
-import httpProxy from 'http-proxy';
+import type { Readable, Writable } from 'node:stream';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
+import { SERVER_TOKEN_HEADERS } from './security-headers.js';
+
+// undici's Pool alone (the same class its index exports): the index also loads fetch,
+// websockets and caches, ~8 MB of resident memory apposd has no use for.
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+type Pool = UndiciPool;
 
 /** An upstream origin prepared once per route. Opaque outside this file. */
 export interface ProxyTarget {
   readonly url: URL;
-  /** @internal http-proxy's per-call options. */
-  readonly options: httpProxy.ServerOptions;
+  /** @internal */
+  readonly hostname: string;
+  /** @internal */
+  readonly port: number;
+  /** @internal The origin's base path without a trailing slash ("" for none). */
+  readonly basePath: string;
+  /** @internal The keep-alive pool of the origin. */
+  readonly pool: Pool;
+  /** @internal For websocket upgrades. */
+  readonly request: typeof httpRequest;
 }
 
 /** The per-request receiver of what the upstream did. */
 export interface ProxyExchange {
-  /** The upstream's response, headers received, body not yet read. */
-  onUpstreamResponse(upstream: IncomingMessage): void;
   /**
-   * The upstream failed: could not connect, reset, or failed while answering. `reused` tells
-   * whether the request went out on a pooled keep-alive connection (a stale one is retryable).
+   * The upstream's response head: status and headers as [name, value, ...]. Returns where the
+   * body goes (written with backpressure, ended when complete), or null to drop it: the
+   * upstream request is then aborted and nothing more is reported.
    */
-  onUpstreamError(err: NodeJS.ErrnoException, reused: boolean): void;
+  onUpstreamResponse(status: number, headers: string[]): Writable | null;
+  /**
+   * The upstream failed: could not connect, reset, or failed while answering (the sink is not
+   * ended then). `retryable` is true when it failed before any response: a reset then may be a
+   * pooled keep-alive connection the upstream had closed.
+   */
+  onUpstreamError(err: NodeJS.ErrnoException, retryable: boolean): void;
 }
 
 /** The per-upgrade receiver of what the upstream did. */
@@ -49,7 +76,7 @@ export interface UpstreamProxy {
     body: Readable | undefined,
     exchange: ProxyExchange,
   ): void;
-  /** Aborts the upstream request of `req` if one is in flight. */
+  /** Aborts the upstream request of `req` if one is in flight; nothing more is reported. */
   abort(req: IncomingMessage): void;
   /** Forwards a websocket upgrade; the sockets are piped both ways once the upstream agrees. */
   ws(
@@ -63,95 +90,270 @@ export interface UpstreamProxy {
   close(): void;
 }
 
+const kCall = Symbol('apposd.upstreamCall');
 const kExchange = Symbol('apposd.exchange');
-const kUpstreamReq = Symbol('apposd.upstreamRequest');
 
 interface ProxiedRequest extends IncomingMessage {
-  [kExchange]?: ProxyExchange | UpgradeExchange;
-  [kUpstreamReq]?: ClientRequest;
+  [kCall]?: WebCall;
 }
 
-const STRIP_ON_UPGRADE = ['server', 'x-powered-by'];
+interface UpgradeRequest extends ClientRequest {
+  [kExchange]: UpgradeExchange;
+  downstream: Socket;
+}
 
-const POOL = {
-  keepAlive: true,
-  keepAliveMsecs: 1000,
-  maxFreeSockets: 256,
-  scheduling: 'lifo',
-  // Closes pooled connections idle this long; requests in flight are not affected.
-  timeout: 30_000,
-} as const;
+const POOL: UndiciPool.Options = {
+  pipelining: 1,
+  // No timeouts of its own: the listener's idle timeout answers 504, and event streams and
+  // slow uploads may stay quiet for as long as they like.
+  headersTimeout: 0,
+  bodyTimeout: 0,
+  // Idle pooled connections close after this (or the upstream's Keep-Alive hint, minus 1 s).
+  keepAliveTimeout: 4_000,
+};
 
-/** Creates the proxy with its keep-alive pools (one for http:, one for https: upstreams). */
+/** Request headers an upstream must not get from the client (hop-by-hop, or handled here). */
+const NOT_FORWARDED: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
+
+/** The origin-form path of a request target ("/x?y"), also for absolute-form targets. */
+function originForm(url: string): string {
+  if (url.charCodeAt(0) === 47) return url;
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return url;
+  }
+}
+
+const pathFor = (req: IncomingMessage, target: ProxyTarget): string => {
+  const path = originForm(req.url ?? '/');
+  return target.basePath === '' ? path : target.basePath + path;
+};
+
+function requestHeaders(h: IncomingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const name in h) {
+    const value = h[name];
+    if (value === undefined || NOT_FORWARDED.has(name)) continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
+  }
+  return out;
+}
+
+function responseHeaders(h: IncomingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const name in h) {
+    const value = h[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
+  }
+  return out;
+}
+
+const hasNoBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] === undefined &&
+  (req.headers['content-length'] === undefined || req.headers['content-length'] === '0');
+
+/** undici's errors in the shape forward.ts reads: a closed or reset socket is ECONNRESET. */
+function asErrno(err: Error): NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  if (e.code !== 'UND_ERR_SOCKET') return e;
+  const code = e.cause?.code ?? 'ECONNRESET';
+  return Object.assign(new Error(e.message), { code });
+}
+
+const aborted = (): Error =>
+  Object.assign(new Error('aborted by apposd'), { code: 'ECONNABORTED' });
+
+/** One request to an upstream: undici's handler, reporting to the exchange exactly once. */
+class WebCall implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private sink: Writable | null = null;
+  private responded = false;
+  /** The outcome was reported (or the call aborted): nothing more is. */
+  done = false;
+
+  constructor(private readonly exchange: ProxyExchange) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.done) controller.abort(aborted());
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (this.done || status < 200) return;
+    this.responded = true;
+    const sink = this.exchange.onUpstreamResponse(status, responseHeaders(headers));
+    if (sink === null) this.abort();
+    else this.sink = sink;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const sink = this.sink;
+    if (sink === null || this.done) return;
+    if (!sink.write(chunk)) {
+      controller.pause();
+      sink.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.done) return;
+    this.done = true;
+    this.sink?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.done) return;
+    this.done = true;
+    this.exchange.onUpstreamError(asErrno(err), !this.responded);
+  }
+
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    this.controller?.abort(aborted());
+  }
+}
+
+/** The client went away (or the exchange ended): an upstream request still running is cut. */
+function onClientClose(this: ServerResponse): void {
+  (this.req as ProxiedRequest)[kCall]?.abort();
+}
+
+/** A response head for a raw socket from an upstream's raw headers, server tokens dropped. */
+function rawHead(statusLine: string, raw: readonly string[]): string {
+  let head = statusLine;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (SERVER_TOKEN_HEADERS.has(raw[i]!.toLowerCase())) continue;
+    head += `\r\n${raw[i]}: ${raw[i + 1]}`;
+  }
+  return `${head}\r\n\r\n`;
+}
+
+/** Websockets carry no idle timeout; TCP keep-alive finds peers that vanished. */
+function setupSocket(socket: Socket): void {
+  socket.setTimeout(0);
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 0);
+}
+
+function onUpgradeError(this: UpgradeRequest, err: Error): void {
+  this[kExchange].onUpstreamError(err as NodeJS.ErrnoException);
+  this.downstream.end();
+}
+
+/** The upstream answered an upgrade request without switching: pass its answer on. */
+function onUpgradeRefused(this: UpgradeRequest, res: IncomingMessage): void {
+  const line = `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage}`;
+  this.downstream.write(rawHead(line, res.rawHeaders));
+  res.pipe(this.downstream);
+}
+
+function onUpgraded(
+  this: UpgradeRequest,
+  upstreamRes: IncomingMessage,
+  upstream: Socket,
+  upstreamHead: Buffer,
+): void {
+  const socket = this.downstream;
+  if (socket.destroyed) {
+    upstream.destroy();
+    return;
+  }
+  const failed = (err: Error): void => {
+    this[kExchange].onUpstreamError(err as NodeJS.ErrnoException);
+    socket.end();
+  };
+  upstream.on('error', failed);
+  // A client gone without a clean end (reset, or cut at shutdown) takes the upstream with it.
+  socket.once('close', () => upstream.destroy());
+  setupSocket(upstream);
+  if (upstreamHead.length > 0) upstream.unshift(upstreamHead);
+  socket.write(rawHead('HTTP/1.1 101 Switching Protocols', upstreamRes.rawHeaders));
+  this[kExchange].onUpgraded();
+  upstream.pipe(socket).pipe(upstream);
+}
+
+/** Creates the proxy with its keep-alive pools (one per upstream origin). */
 export function createUpstreamProxy(): UpstreamProxy {
-  const agent = new Agent(POOL);
-  const tlsAgent = new HttpsAgent(POOL);
-  const proxy = httpProxy.createProxyServer({
-    selfHandleResponse: true,
-    xfwd: false,
-    prependPath: true,
-  });
-
-  proxy.on('proxyReq', (upstreamReq, req) => {
-    (req as ProxiedRequest)[kUpstreamReq] = upstreamReq;
-  });
-  proxy.on('proxyRes', (upstreamRes, req) => {
-    const exchange = (req as ProxiedRequest)[kExchange] as ProxyExchange | undefined;
-    if (exchange) exchange.onUpstreamResponse(upstreamRes);
-    else upstreamRes.destroy();
-  });
-  proxy.on('proxyReqWs', (upstreamReq, req) => {
-    const exchange = (req as ProxiedRequest)[kExchange] as UpgradeExchange | undefined;
-    upstreamReq.on('upgrade', (upstreamRes: IncomingMessage) => {
-      for (const name of STRIP_ON_UPGRADE) delete upstreamRes.headers[name];
-      exchange?.onUpgraded();
-    });
-  });
-  // Reached only when a callback is missing; kept so that http-proxy never throws.
-  proxy.on('error', () => undefined);
-
-  const onWebError = (err: Error, req: IncomingMessage): void => {
-    const r = req as ProxiedRequest;
-    const exchange = r[kExchange] as ProxyExchange | undefined;
-    const reused = r[kUpstreamReq]?.reusedSocket === true;
-    exchange?.onUpstreamError(err as NodeJS.ErrnoException, reused);
-  };
-  const onWsError = (err: Error, req: IncomingMessage): void => {
-    const exchange = (req as ProxiedRequest)[kExchange] as UpgradeExchange | undefined;
-    exchange?.onUpstreamError(err as NodeJS.ErrnoException);
-  };
+  const pools = new Map<string, Pool>();
 
   return {
     target(url) {
       const tls = url.protocol === 'https:';
-      const target = {
-        protocol: url.protocol,
+      let pool = pools.get(url.origin);
+      if (pool === undefined) {
+        pool = new Pool(url.origin, POOL);
+        pools.set(url.origin, pool);
+      }
+      return {
+        url,
         hostname: url.hostname,
-        host: url.hostname,
         port: Number(url.port) || (tls ? 443 : 80),
-        path: url.pathname === '/' ? '' : url.pathname,
+        basePath: url.pathname.replace(/\/+$/, ''),
+        pool,
+        request: tls ? httpsRequest : httpRequest,
       };
-      return { url, options: { target, agent: tls ? tlsAgent : agent } };
     },
     web(req, res, target, body, exchange) {
       const r = req as ProxiedRequest;
-      r[kExchange] = exchange;
-      r[kUpstreamReq] = undefined;
-      const options = body ? { ...target.options, buffer: body } : target.options;
-      proxy.web(req, res, options, onWebError);
+      if (r[kCall] === undefined) res.on('close', onClientClose);
+      const call = new WebCall(exchange);
+      r[kCall] = call;
+      target.pool.dispatch(
+        {
+          method: req.method as Dispatcher.HttpMethod,
+          path: pathFor(req, target),
+          headers: requestHeaders(req.headers),
+          body: body ?? (hasNoBody(req) ? null : req),
+        },
+        call,
+      );
     },
     abort(req) {
-      const upstreamReq = (req as ProxiedRequest)[kUpstreamReq];
-      if (upstreamReq && !upstreamReq.destroyed) upstreamReq.destroy();
+      (req as ProxiedRequest)[kCall]?.abort();
     },
     ws(req, socket, head, target, exchange) {
-      (req as ProxiedRequest)[kExchange] = exchange;
-      proxy.ws(req, socket, head, { ...target.options, agent: false }, onWsError);
+      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
+        socket.destroy();
+        return;
+      }
+      setupSocket(socket);
+      if (head.length > 0) socket.unshift(head);
+      const options: RequestOptions = {
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: pathFor(req, target),
+        headers: req.headers,
+        agent: false,
+      };
+      const upstreamReq = target.request(options) as UpgradeRequest;
+      upstreamReq[kExchange] = exchange;
+      upstreamReq.downstream = socket;
+      upstreamReq.on('error', onUpgradeError);
+      upstreamReq.on('response', onUpgradeRefused);
+      upstreamReq.on('upgrade', onUpgraded);
+      upstreamReq.end();
     },
     close() {
-      agent.destroy();
-      tlsAgent.destroy();
-      proxy.close();
+      for (const pool of pools.values()) pool.destroy().catch(() => undefined);
+      pools.clear();
     },
   };
 }

@@ -1,19 +1,20 @@
 // apposd's public HTTP listener (in place of nginx): one node:http server whose requests are
-// dispatched by longest prefix to the proxy (forward.ts, straight on the raw request) or to
-// one fastify instance (/api/health, static files, 404s); websocket upgrades; hardening
-// limits; access log; and the shutdown sequence (stop accepting, drain, cut).
+// dispatched by longest prefix and answered on the raw request (/api/health, the proxy, small
+// static files from memory) or by one fastify instance (large static files, misses, 404s);
+// websocket upgrades; hardening limits; access log; the shutdown sequence (stop, drain, cut).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import fastify, { type FastifyInstance } from 'fastify';
 import type { HttpConfig } from '../config/types.js';
 import type { SupervisorApi } from '../supervisor/api.js';
-import { logUpgradeWhenDone, logWhenDone, type HttpLogger } from './access-log.js';
+import { accessLogger, logUpgradeWhenDone, logWhenDone, type HttpLogger } from './access-log.js';
 import { handleClientError } from './client-errors.js';
 import { CompressedCache } from './compressed-cache.js';
+import type { FileCache } from './file-cache.js';
 import { sendJson, sendTooLarge, writeRawResponse } from './error-responses.js';
 import { Forwarder, type EdgeState, type ProxyBinding } from './forward.js';
-import { registerHealth } from './health.js';
+import { answerHealth, type HealthOptions } from './health.js';
 import { createUpstreamProxy } from './proxy.js';
 import {
   HEALTH_PATH,
@@ -24,6 +25,7 @@ import {
   type StaticRoute,
 } from './routes.js';
 import { setSecurityHeaders } from './security-headers.js';
+import { StaticMemory } from './static-memory.js';
 import { staticPlugin } from './static.js';
 import { UpstreamStates } from './upstream-state.js';
 
@@ -89,9 +91,15 @@ export interface HttpEdge {
   setRoutes(http: HttpConfig): void;
 }
 
+/** A static route with its files in memory. */
+interface StaticBinding {
+  readonly route: StaticRoute;
+  readonly files: FileCache;
+}
+
 interface Entry extends Prefixed {
   readonly proxy: ProxyBinding | undefined;
-  readonly static: StaticRoute | undefined;
+  readonly static: StaticBinding | undefined;
   readonly label: string;
 }
 
@@ -116,14 +124,26 @@ function onSocketError(this: Socket): void {
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdge> {
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger;
+  const access = accessLogger(log);
   const state: EdgeState = { closing: false, longLived: new Set() };
   const proxy = createUpstreamProxy();
   const states = new UpstreamStates(opts.supervisor, limits.maxHeldRequests);
   const cache = new CompressedCache();
   let listenOn = { host: opts.http.host, port: opts.http.port };
+  // What memory does not serve goes to @fastify/static (toFastify is ready before any request).
+  const memory = new StaticMemory(
+    cache,
+    () => state.closing,
+    (req, res, route) => {
+      (req as EdgeRequest)[kStatic] = route;
+      toFastify(req, res);
+    },
+  );
 
   const compile = (http: HttpConfig): Edge => {
-    const entries: Entry[] = compileRoutes(http.routes).map((route) =>
+    const routes = compileRoutes(http.routes);
+    memory.retain(new Set(routes.flatMap((r) => (r.kind === 'static' ? [r.root] : []))));
+    const entries: Entry[] = routes.map((route) =>
       route.kind === 'proxy'
         ? {
             path: route.path,
@@ -140,7 +160,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
             path: route.path,
             index: route.index,
             label: route.label,
-            static: route,
+            static: { route, files: memory.filesOf(route.root) },
             proxy: undefined,
           },
     );
@@ -172,7 +192,6 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     clientErrorHandler: handleClientError,
   });
 
-  registerHealth(app, { supervisor: opts.supervisor, stopping: () => state.closing });
   await app.register(staticPlugin, {
     routeOf: (req) => (req as EdgeRequest)[kStatic],
     compress: () => edge.compress,
@@ -197,21 +216,26 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     fastifyHandler!(req, res);
   };
 
+  const health: HealthOptions = { supervisor: opts.supervisor, stopping: () => state.closing };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const current = edge;
     const path = pathOf(req.url ?? '/');
     if (path === HEALTH_PATH) {
-      if (current.accessLog) logWhenDone(log, req, res, path, 'health');
-      toFastify(req, res);
+      if (current.accessLog) logWhenDone(access, req, res, path, 'health');
+      answerHealth(req, res, health);
       return;
     }
     const entry = current.match(path);
-    if (current.accessLog) logWhenDone(log, req, res, path, entry ? entry.label : 'none');
+    if (current.accessLog) logWhenDone(access, req, res, path, entry ? entry.label : 'none');
     if (entry?.proxy) {
       forwarder.handle(req, res, entry.proxy);
       return;
     }
-    if (entry?.static) (req as EdgeRequest)[kStatic] = entry.static;
+    if (entry?.static) {
+      memory.handle(req, res, entry.static.route, entry.static.files, current.compress);
+      return;
+    }
     toFastify(req, res);
   };
   server.on('request', onRequest);
@@ -233,7 +257,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     const length = Number(req.headers['content-length']);
     if (length > forwarder.settings.maxBody) {
-      if (edge.accessLog) logWhenDone(log, req, res, pathOf(req.url ?? '/'), 'none');
+      if (edge.accessLog) logWhenDone(access, req, res, pathOf(req.url ?? '/'), 'none');
       sendTooLarge(res);
       return;
     }
@@ -250,7 +274,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     const entry = current.match(path);
     let status = 404;
     if (current.accessLog) {
-      logUpgradeWhenDone(log, req, socket, path, entry ? entry.label : 'none', () => status);
+      logUpgradeWhenDone(access, req, socket, path, entry ? entry.label : 'none', () => status);
     }
     if (state.closing) {
       status = 503;
@@ -313,6 +337,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       states.close();
       proxy.close();
       cache.clear();
+      memory.clear();
       await app.close();
     },
     setRoutes(http: HttpConfig) {

@@ -1,6 +1,7 @@
-// Static routes (`static:` with `spa:`): files through @fastify/static with ETag/Last-Modified
-// and precompressed .br/.gz siblings, immutable caching under /assets/, the SPA fallback to
-// index.html for navigations, a traversal guard, and compression (cached for small text files).
+// Static routes (`static:` with `spa:`) through @fastify/static, for what static-memory.ts
+// leaves (large files, ranges, misses): ETag/Last-Modified, precompressed .br/.gz siblings,
+// immutable caching under /assets/, the SPA fallback to index.html, a traversal guard, and
+// compression (cached for small text files); plus the path rules both share.
 import { ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
