@@ -123,6 +123,8 @@ export interface OutputSink {
    * backpressure (pause `source`) rather than buffer without bound, and must never throw.
    */
   attach(program: string, stream: 'stdout' | 'stderr', source: NodeJS.ReadableStream): void;
+  /** The program is gone (removed by a reload): close its log file. Must never throw. */
+  close(program: string): Promise<void>;
 }
 
 /** The slice of a pino logger the supervisor uses for its own events. */

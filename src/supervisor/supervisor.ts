@@ -366,6 +366,7 @@ export class Supervisor implements SupervisorApi {
     for (const name of diff.removed) {
       this.programs.get(name)?.dispose();
       this.programs.delete(name);
+      await this.opts.sink.close(name).catch(() => undefined);
     }
     for (const name of diff.changed) {
       const p = this.programs.get(name) as Program;

@@ -1,6 +1,6 @@
 // SIGHUP reload: one program changed, one added, one removed; only those are touched and the
 // unchanged one keeps its pid.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon, NODE, fixture } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -18,7 +18,8 @@ const prog = (name: string, extra = ''): string => `
 
 describe('reload on SIGHUP', () => {
   it('starts the added, restarts the changed, stops the removed, keeps the rest', async () => {
-    d = Daemon.start(`programs:${prog('keep')}${prog('change')}${prog('drop')}\n`);
+    const log = 'log: { dir: $DIR/logs }\n';
+    d = Daemon.start(`${log}programs:${prog('keep')}${prog('change')}${prog('drop')}\n`);
     await d.waitState('keep', 'RUNNING');
     await d.waitState('change', 'RUNNING');
     await d.waitState('drop', 'RUNNING');
@@ -26,7 +27,7 @@ describe('reload on SIGHUP', () => {
     const changePid = d.pidOf('change');
     writeFileSync(
       d.configPath,
-      `programs:${prog('keep')}${prog('change', '\n    env: { NEW: "1" }')}${prog('add')}\n`,
+      `${log.replace('$DIR', d.dir)}programs:${prog('keep')}${prog('change', '\n    env: { NEW: "1" }')}${prog('add')}\n`,
     );
     d.signal('SIGHUP');
     await d.waitState('add', 'RUNNING');
@@ -40,6 +41,18 @@ describe('reload on SIGHUP', () => {
       return s?.programs.map((p) => p.name);
     });
     expect(names.sort()).toEqual(['add', 'change', 'keep']);
+    // The removed program's log file is closed; the others' stay open.
+    const pid = d.proc.pid as number;
+    const openLogs = (): string[] =>
+      readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        try {
+          return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+        } catch {
+          return [];
+        }
+      });
+    await waitFor(() => !openLogs().some((f) => f.endsWith('/drop.log')));
+    expect(openLogs().some((f) => f.endsWith('/keep.log'))).toBe(true);
     const reloaded = d.records().find((r) => r.msg === 'config reloaded');
     expect(reloaded).toMatchObject({ added: ['add'], changed: ['change'], removed: ['drop'] });
   });
