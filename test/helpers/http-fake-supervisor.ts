@@ -9,28 +9,13 @@ import type {
   SupervisorApi,
   SupervisorEvent,
 } from '../../src/supervisor/api.js';
+import { programStatus } from './fake-control.js';
 
 /** What a test says about a program; the rest is filled with a RUNNING, ready daemon. */
 export type FakeProgram = Partial<ProgramStatus> & { name: string };
 
 function statusOf(p: FakeProgram): ProgramStatus {
-  return {
-    kind: 'daemon',
-    state: 'RUNNING',
-    ready: true,
-    healthy: true,
-    pid: 4242,
-    startedAt: Date.now(),
-    restarts: 0,
-    critical: false,
-    lastExit: null,
-    nextRetryAt: null,
-    reason: '',
-    completed: false,
-    readyProbe: null,
-    liveProbe: null,
-    ...p,
-  };
+  return programStatus(p.name, p);
 }
 
 /** In-memory supervisor whose program states the test controls. */
