@@ -42,15 +42,6 @@ export function toErrorAnswer(err: unknown): {
     const status = APP_ERROR_STATUS[err.code] ?? 500;
     return { status, body: { error: { code: err.code, message: err.message } }, internal: false };
   }
-  const e = err as { statusCode?: unknown; message?: unknown } | null;
-  const statusCode = typeof e?.statusCode === 'number' ? e.statusCode : 500;
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  if (statusCode >= 400 && statusCode < 500) {
-    return {
-      status: statusCode,
-      body: { error: { code: ERROR_CODES.BAD_REQUEST, message } },
-      internal: false,
-    };
-  }
+  const message = err instanceof Error ? err.message : String(err);
   return { status: 500, body: { error: { code: ERROR_CODES.INTERNAL, message } }, internal: true };
 }

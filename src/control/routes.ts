@@ -1,10 +1,11 @@
-// The control API's handlers (protocol.ts ROUTES) on a fastify instance: status, actions,
-// journal, log tails and follows, reload, shutdown, health and version.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// The control API's handlers (protocol.ts ROUTES) as a table keyed by "METHOD /path": status,
+// actions, journal, log tails and follows, reload, shutdown, health and version.
+import type { ServerResponse } from 'node:http';
 import type { LogApi } from '../log/api.js';
 import type { ActionResult, ReloadResult, SupervisorApi } from '../supervisor/api.js';
 import { runAction, type ActionVerb } from './actions.js';
-import { ApiError, badRequest, toErrorAnswer } from './api-error.js';
+import { ApiError, badRequest } from './api-error.js';
+import type { Query } from './exchange.js';
 import { assertKnown, selectPrograms } from './names.js';
 import {
   ALL,
@@ -16,6 +17,7 @@ import {
   type JournalResponse,
   type LogsResponse,
   type ReloadResponse,
+  type ShutdownResponse,
   type StatusResponse,
   type VersionResponse,
 } from './protocol.js';
@@ -55,7 +57,21 @@ const DEFAULT_LINES = 10;
 /** A follower whose unsent output passes this is too slow: its connection is dropped. */
 const MAX_FOLLOW_BACKLOG_BYTES = 8 * 1024 * 1024;
 
-type Query = Record<string, unknown>;
+/** What a handler gets: the decoded query, the parsed JSON body, and the response. */
+export interface ControlRequest {
+  query: Query;
+  /** The JSON body of a POST, or undefined when it has none. */
+  body: unknown;
+  res: ServerResponse;
+}
+
+/**
+ * One endpoint: `json` handlers resolve to the answer's body (or throw an error to answer
+ * with); a `stream` handler validates (throwing like `json`), then writes `res` itself.
+ */
+export type Route =
+  | { method: 'GET' | 'POST'; json: (req: ControlRequest) => Promise<unknown> }
+  | { method: 'GET'; stream: (req: ControlRequest) => void };
 
 function startOrder(supervisor: SupervisorApi): string[] {
   return supervisor.status().map((s) => s.name);
@@ -69,33 +85,16 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Registers every route; `followers` collects the open follow streams' closers. */
-export function registerRoutes(
-  app: FastifyInstance,
+/** Every route, keyed "METHOD /path"; `followers` collects the open follow streams' closers. */
+export function controlRoutes(
   deps: ControlDeps,
   followers: Set<() => void>,
-): void {
+): ReadonlyMap<string, Route> {
   const { supervisor, logs, logger } = deps;
   let shuttingDown = false;
 
-  app.setErrorHandler((err, request, reply) => {
-    const answer = toErrorAnswer(err);
-    if (answer.internal) {
-      logger.error({ err, route: request.url }, 'control request failed');
-    }
-    void reply.code(answer.status).send(answer.body);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({
-      error: {
-        code: ERROR_CODES.NOT_FOUND,
-        message: `no such endpoint: ${request.method} ${request.url}`,
-      },
-    });
-  });
-
-  app.get(ROUTES.STATUS, async (request): Promise<StatusResponse> => {
-    const names = stringList((request.query as Query).name, 'name');
+  const status = async ({ query }: ControlRequest): Promise<StatusResponse> => {
+    const names = stringList(query.name, 'name');
     assertKnown(names, supervisor.names());
     const now = Date.now();
     return {
@@ -103,12 +102,12 @@ export function registerRoutes(
         .status(names.length > 0 ? names : undefined)
         .map((s) => programView(s, now)),
     };
-  });
+  };
 
   const act =
     (verb: ActionVerb) =>
-    async (request: FastifyRequest): Promise<ActionResponse> => {
-      const { names, timeoutMs } = actionBody(request.body);
+    async ({ body }: ControlRequest): Promise<ActionResponse> => {
+      const { names, timeoutMs } = actionBody(body);
       if (verb !== 'stop' && supervisor.stopping) {
         throw new ApiError(409, ERROR_CODES.STOPPING, 'apposd is shutting down');
       }
@@ -117,12 +116,9 @@ export function registerRoutes(
       const all = names.includes(ALL);
       return { results: await runAction(supervisor, verb, targets, timeoutMs, all) };
     };
-  app.post(ROUTES.START, act('start'));
-  app.post(ROUTES.STOP, act('stop'));
-  app.post(ROUTES.RESTART, act('restart'));
 
-  app.post(ROUTES.SIGNAL, async (request): Promise<ActionResponse> => {
-    const { signal, names } = signalBody(request.body);
+  const signal = async ({ body }: ControlRequest): Promise<ActionResponse> => {
+    const { signal, names } = signalBody(body);
     const targets = selectPrograms(names, startOrder(supervisor));
     logger.info({ action: 'signal', signal, programs: targets }, 'control: signal');
     const results = targets.map((name) => {
@@ -133,15 +129,14 @@ export function registerRoutes(
       }
     });
     return { results };
-  });
+  };
 
-  app.get(ROUTES.JOURNAL, async (request): Promise<JournalResponse> => {
-    const q = request.query as Query;
-    const name = optionalString(q.name, 'name');
+  const journal = async ({ query }: ControlRequest): Promise<JournalResponse> => {
+    const name = optionalString(query.name, 'name');
     if (name !== undefined) assertKnown([name], supervisor.names());
-    const limit = integer(q.limit, 'limit', 100, 1);
+    const limit = integer(query.limit, 'limit', 100, 1);
     return { entries: supervisor.journal(name, limit).map(journalView) };
-  });
+  };
 
   /** The tail a logs request asks for (validated), and the program names for alignment. */
   const tailOf = (q: Query, lines: number): LogsResponse => {
@@ -156,18 +151,13 @@ export function registerRoutes(
     return { programs, lines: tail.map(logLineView) };
   };
 
-  app.get(ROUTES.LOGS, async (request): Promise<LogsResponse> => {
-    const q = request.query as Query;
-    return tailOf(q, integer(q.lines, 'lines', DEFAULT_LINES));
-  });
+  const logsTail = async ({ query }: ControlRequest): Promise<LogsResponse> =>
+    tailOf(query, integer(query.lines, 'lines', DEFAULT_LINES));
 
-  app.get(ROUTES.LOGS_FOLLOW, (request: FastifyRequest, reply: FastifyReply) => {
-    const q = request.query as Query;
-    const backlog = tailOf(q, integer(q.lines, 'lines', DEFAULT_LINES));
-    const name = optionalString(q.name, 'name');
-    const stream = streamName(q.stream);
-    reply.hijack();
-    const res = reply.raw;
+  const logsFollow = ({ query, res }: ControlRequest): void => {
+    const backlog = tailOf(query, integer(query.lines, 'lines', DEFAULT_LINES));
+    const name = optionalString(query.name, 'name');
+    const stream = streamName(query.stream);
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
     const send = (message: FollowMessage): void => {
       if (res.destroyed || res.writableEnded) return;
@@ -193,17 +183,17 @@ export function registerRoutes(
       followers.delete(end);
       unsubscribe();
     });
-  });
+  };
 
-  app.post(ROUTES.RELOAD, async (): Promise<ReloadResponse> => {
+  const reload = async (): Promise<ReloadResponse> => {
     logger.info({ action: 'reload' }, 'control: reload');
     const r = await deps.reload();
     return { added: [...r.added], changed: [...r.changed], removed: [...r.removed] };
-  });
+  };
 
-  app.post(ROUTES.SHUTDOWN, async (_request, reply) => {
+  const shutdown = async ({ res }: ControlRequest): Promise<ShutdownResponse> => {
     logger.info({ action: 'shutdown' }, 'control: shutdown');
-    reply.raw.once('close', () => {
+    res.once('close', () => {
       if (shuttingDown) return;
       shuttingDown = true;
       try {
@@ -213,13 +203,27 @@ export function registerRoutes(
       }
     });
     return { ok: true };
-  });
+  };
 
-  app.get(ROUTES.HEALTH, async () => healthView(supervisor));
-
-  app.get(ROUTES.VERSION, async (): Promise<VersionResponse> => ({
+  const version = async (): Promise<VersionResponse> => ({
     version: deps.version,
     pid: process.pid,
     uptime_s: Math.max(0, Math.round((Date.now() - supervisor.startedAt) / 100) / 10),
-  }));
+  });
+
+  const routes: [string, Route][] = [
+    [ROUTES.STATUS, { method: 'GET', json: status }],
+    [ROUTES.START, { method: 'POST', json: act('start') }],
+    [ROUTES.STOP, { method: 'POST', json: act('stop') }],
+    [ROUTES.RESTART, { method: 'POST', json: act('restart') }],
+    [ROUTES.SIGNAL, { method: 'POST', json: signal }],
+    [ROUTES.JOURNAL, { method: 'GET', json: journal }],
+    [ROUTES.LOGS, { method: 'GET', json: logsTail }],
+    [ROUTES.LOGS_FOLLOW, { method: 'GET', stream: logsFollow }],
+    [ROUTES.RELOAD, { method: 'POST', json: reload }],
+    [ROUTES.SHUTDOWN, { method: 'POST', json: shutdown }],
+    [ROUTES.HEALTH, { method: 'GET', json: async () => healthView(supervisor) }],
+    [ROUTES.VERSION, { method: 'GET', json: version }],
+  ];
+  return new Map(routes.map(([path, route]) => [`${route.method} ${path}`, route]));
 }
