@@ -6,10 +6,7 @@ import type { ProbeCheck, ProbeOutcome } from './types.js';
 
 export type { ProbeCheck, ProbeOutcome } from './types.js';
 
-/**
- * The check for each probe kind, loaded on first use: ioredis and the PocketBase SDK cost
- * more start-up time than apposd's first spawn may take, and most programs need neither.
- */
+/** The check for each probe kind, loaded on first use: most programs need only one kind. */
 export const CHECKS: Readonly<Record<ProbeKind, () => Promise<ProbeCheck>>> = {
   tcp: () => import('./tcp.js').then((m) => m.tcpCheck),
   http: () => import('./http.js').then((m) => m.httpCheck),
@@ -33,6 +30,8 @@ function whenAborted(signal: AbortSignal): { promise: Promise<never>; off: () =>
     signal.addEventListener('abort', onAbort, { once: true });
     off = () => signal.removeEventListener('abort', onAbort);
   });
+  // An abort while the check's module still loads is no unhandled rejection: the race reports it.
+  promise.catch(() => undefined);
   return { promise, off };
 }
 
