@@ -1,49 +1,78 @@
-// The redis probe (the one ioredis importer): a single-use connection that sends PING and
-// expects PONG. No retries, no offline queue, no reconnects; always disconnected afterwards.
-import { Redis } from 'ioredis';
+// The redis probe: one RESP round trip on a single-use socket (TLS for rediss://). AUTH, when
+// the URL has a password, goes in the same write as PING; +PONG passes, -LOADING is not ready.
+import { connect, type Socket } from 'node:net';
 import type { ProbeCheck } from './types.js';
+import { encodeCommand, parseRedisUrl, readReply, type RedisTarget, type Reply } from './resp.js';
 
 /** The message for a redis that is up but still loading its dataset from disk. */
 export const LOADING_MESSAGE = 'redis is loading the dataset';
 
-function isLoading(err: unknown): boolean {
-  return err instanceof Error && /^LOADING\b/.test(err.message);
+/** AUTH errors of a server without a password: redis then runs PING as usual (as ioredis did). */
+const NO_PASSWORD_SET = /no password is set|without any password configured/;
+
+function isLoading(reply: Reply): boolean {
+  return reply.kind === 'error' && /^LOADING\b/.test(reply.text);
 }
 
-/** Connects to `cfg.target` (a redis:// or rediss:// URL), PINGs, disconnects. */
+/** Why the replies to [AUTH,] PING mean not ready, or undefined when PING answered PONG. */
+function verdict(auth: Reply | undefined, ping: Reply): Error | undefined {
+  if ((auth && isLoading(auth)) || isLoading(ping)) return new Error(LOADING_MESSAGE);
+  if (auth?.kind === 'error' && !NO_PASSWORD_SET.test(auth.text)) return new Error(auth.text);
+  if (ping.kind === 'simple' && ping.text === 'PONG') return undefined;
+  if (ping.kind === 'error') return new Error(ping.text);
+  return unexpected(ping);
+}
+
+function unexpected(reply: Reply): Error {
+  return new Error(`unexpected reply from redis "${reply.text.slice(0, 40)}"`);
+}
+
+async function open(target: RedisTarget): Promise<Socket> {
+  if (!target.tls) return connect({ host: target.host, port: target.port });
+  const tls = await import('node:tls');
+  return tls.connect({ host: target.host, port: target.port, servername: target.host });
+}
+
+/** Connects to `cfg.target` (a redis:// or rediss:// URL), [AUTHs,] PINGs, closes. */
 export const redisCheck: ProbeCheck = async (cfg, signal) => {
   signal.throwIfAborted();
-  const client = new Redis(cfg.target, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    reconnectOnError: () => false,
-    autoResubscribe: false,
-    disableClientInfo: true,
-    protocol: 2,
-    connectTimeout: cfg.timeoutMs,
-    commandTimeout: cfg.timeoutMs,
-    // A socket that does not close after our FIN is destroyed soon, not after ioredis' 2 s.
-    disconnectTimeout: 100,
-  });
-  // The first error that explains a failure (the connect promise only says "Connection is closed").
-  let cause: Error | undefined;
-  client.on('error', (err: Error) => {
-    cause ??= err;
-  });
-  const onAbort = (): void => client.disconnect();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    await client.connect();
-    const reply = await client.ping();
-    if (reply !== 'PONG') throw new Error(`unexpected PING reply "${String(reply).slice(0, 40)}"`);
-  } catch (err) {
-    if (isLoading(err) || isLoading(cause)) throw new Error(LOADING_MESSAGE, { cause: err });
-    throw cause ?? err;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    client.disconnect();
+  const target = parseRedisUrl(cfg.target);
+  const commands: string[][] = [];
+  if (target.password !== undefined) {
+    commands.push(['AUTH', ...(target.username ? [target.username] : []), target.password]);
   }
+  commands.push(['PING']);
+  const socket = await open(target);
+  const ready = target.tls ? 'secureConnect' : 'connect';
+  await new Promise<void>((resolve, reject) => {
+    let buffered: Buffer = Buffer.alloc(0);
+    const replies: Reply[] = [];
+    const finish = (err?: Error): void => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = (): void => finish(new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once(ready, () => {
+      socket.setNoDelay(true);
+      socket.write(Buffer.concat(commands.map(encodeCommand)));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      for (let next = readReply(buffered); next; next = readReply(buffered)) {
+        replies.push(next.reply);
+        buffered = buffered.subarray(next.used);
+        if (next.reply.kind === 'unexpected') return finish(unexpected(next.reply));
+        if (replies.length === commands.length) {
+          const ping = replies[replies.length - 1] as Reply;
+          return finish(verdict(replies.length > 1 ? replies[0] : undefined, ping));
+        }
+      }
+    });
+    socket.on('error', (err) => finish(err));
+    socket.once('close', () => finish(new Error('redis closed the connection before answering')));
+  });
 };

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProbe } from '../../../src/probes/index.js';
 import { probeConfig } from '../../fixtures/probes/config.js';
-import { startLoadingRedis, startRedis, type RealServer } from '../../fixtures/probes/servers.js';
+import {
+  startLoadingRedis,
+  startRedis,
+  startTlsRedis,
+  type RealServer,
+} from '../../fixtures/probes/servers.js';
 import { freePort } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -53,6 +58,23 @@ describe('redis probe', () => {
     const outcome = await redis(`redis://127.0.0.1:${guarded.port}`);
     expect(outcome).toMatchObject({ ok: false });
     expect(outcome.error).toMatch(/NOAUTH/);
+  });
+
+  it('passes when the URL has a password the server does not ask for', async () => {
+    expect(await redis(`redis://:${PASSWORD}@127.0.0.1:${open.port}`)).toMatchObject({ ok: true });
+  });
+
+  it('speaks TLS for rediss:// and refuses a certificate it cannot verify', async () => {
+    const tls = await startTlsRedis();
+    try {
+      const outcome = await redis(`rediss://:${PASSWORD}@127.0.0.1:${tls.port}`);
+      expect(outcome).toMatchObject({ ok: false, error: 'self-signed certificate' });
+      const plain = await redis(`redis://127.0.0.1:${tls.port}`);
+      expect(plain).toMatchObject({ ok: false });
+      expect(plain.error).not.toContain(PASSWORD);
+    } finally {
+      await tls.stop();
+    }
   });
 
   it('fails with "redis is loading the dataset" on a LOADING reply', async () => {
