@@ -1,7 +1,6 @@
 // The http probe: one GET without redirects or keep-alive; passes on 2xx/3xx, or exactly on
 // `expect` when set. The body is never read: the response is destroyed once its status is known.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { ProbeCheck } from './types.js';
 
 /** Whether `status` passes given the configured `expect`. */
@@ -9,15 +8,19 @@ export function statusPasses(status: number, expect?: number): boolean {
   return expect === undefined ? status >= 200 && status < 400 : status === expect;
 }
 
+/** node:http's request, or node:https's (loaded only for an https target: TLS costs ~3.5 MB). */
+async function requestFor(protocol: string): Promise<typeof httpRequest> {
+  if (protocol === 'http:') return httpRequest;
+  if (protocol === 'https:') return (await import('node:https')).request;
+  throw new Error(`unsupported protocol "${protocol}" (expected http or https)`);
+}
+
 /** GETs `cfg.target` on a fresh, closed-after-use connection. */
-export const httpCheck: ProbeCheck = (cfg, signal) =>
-  new Promise<void>((resolve, reject) => {
-    const url = new URL(cfg.target);
-    const request =
-      url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : null;
-    if (!request)
-      throw new Error(`unsupported protocol "${url.protocol}" (expected http or https)`);
-    signal.throwIfAborted();
+export const httpCheck: ProbeCheck = async (cfg, signal) => {
+  const url = new URL(cfg.target);
+  const request = await requestFor(url.protocol);
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
     let done = false;
     const finish = (err?: Error): void => {
       if (done) return;
@@ -49,3 +52,4 @@ export const httpCheck: ProbeCheck = (cfg, signal) =>
     });
     req.end();
   });
+};
