@@ -1,5 +1,6 @@
-// "Did you mean ...?" for misspelt keys, program names and enum values.
-import { distance } from 'fastest-levenshtein';
+// "Did you mean ...?" for misspelt keys, program names and enum values (the one
+// fastest-levenshtein importer).
+import { closest, distance } from 'fastest-levenshtein';
 
 /**
  * The candidate closest to `word` (case-insensitive edit distance), or undefined when none is
@@ -32,4 +33,14 @@ function sameLetters(a: string, b: string): boolean {
 export function didYouMeanSuffix(word: string, candidates: Iterable<string>): string {
   const hit = didYouMean(word, candidates);
   return hit === undefined ? '' : ` (did you mean "${hit}"?)`;
+}
+
+/** The candidate nearest to `word` (case-sensitive edit distance) and its distance. */
+export function nearest(
+  word: string,
+  candidates: readonly string[],
+): { name: string; distance: number } | undefined {
+  if (candidates.length === 0) return undefined;
+  const name = closest(word, candidates);
+  return { name, distance: distance(word, name) };
 }

@@ -1,14 +1,13 @@
 // Which programs a control request means: `all` expanded in start order, named ones put in
-// start order, unknown names refused with a did-you-mean (fastest-levenshtein).
-import { closest, distance } from 'fastest-levenshtein';
+// start order, unknown names refused with a did-you-mean (edit distance).
+import { nearest } from '../config/suggest.js';
 import { ApiError } from './api-error.js';
 import { ALL, ERROR_CODES, type UnknownName } from './protocol.js';
 
 /** The known name closest to `name`, when it is close enough to be a likely typo. */
 export function suggest(name: string, known: readonly string[]): string | null {
-  if (known.length === 0) return null;
-  const best = closest(name, known);
-  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+  const best = nearest(name, known);
+  return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.name : null;
 }
 
 /** Throws a 404 naming every unknown name (with suggestions) unless all are known. */

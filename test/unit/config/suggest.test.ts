@@ -1,6 +1,6 @@
 // did-you-mean: close typos are suggested, unrelated words are not.
 import { expect, test } from 'vitest';
-import { didYouMean, didYouMeanSuffix } from '../../../src/config/suggest.js';
+import { didYouMean, didYouMeanSuffix, nearest } from '../../../src/config/suggest.js';
 
 test('suggests the closest candidate for plausible typos', () => {
   expect(didYouMean('redsi', ['redis', 'pocketbase', 'backend'])).toBe('redis');
@@ -16,4 +16,10 @@ test('no suggestion for unrelated or very short words', () => {
   expect(didYouMean('x', [])).toBeUndefined();
   expect(didYouMeanSuffix('postgres', ['redis'])).toBe('');
   expect(didYouMeanSuffix('redsi', ['redis'])).toBe(' (did you mean "redis"?)');
+});
+
+test('nearest gives the closest candidate and its distance, or nothing without candidates', () => {
+  expect(nearest('reddis', ['redis', 'backend'])).toEqual({ name: 'redis', distance: 1 });
+  expect(nearest('Redis', ['redis'])).toEqual({ name: 'redis', distance: 1 });
+  expect(nearest('x', [])).toBeUndefined();
 });
