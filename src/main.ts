@@ -18,6 +18,7 @@ import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
 import type { ReloadResult } from './supervisor/api.js';
+import { startPlan } from './supervisor/order.js';
 import { Reaper } from './supervisor/reaper.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
@@ -220,7 +221,7 @@ async function main(): Promise<number> {
     throw err;
   }
   if (cli.command === 'check') {
-    process.stdout.write(`${formatPlan(loaded.config)}\n`);
+    process.stdout.write(`${formatPlan(loaded.config, startPlan(loaded.config.programs))}\n`);
     return EXIT.OK;
   }
   return run(loaded.path, loaded.config);

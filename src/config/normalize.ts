@@ -29,6 +29,7 @@ export const DEFAULTS = {
   priority: 100,
   exitCodes: [0],
   startSeconds: '1s',
+  startTimeout: '60s',
   startRetries: 3,
   backoffInitial: '200ms',
   backoffMax: '30s',
@@ -134,6 +135,7 @@ function normalizeProgram(
     restart: p.restart ?? (kind === 'oneshot' ? 'on-failure' : 'always'),
     exitCodes: p.exit_codes ?? [...DEFAULTS.exitCodes],
     startSecondsMs: parseDuration(p.start_seconds ?? DEFAULTS.startSeconds),
+    startTimeoutMs: parseDuration(p.start_timeout ?? DEFAULTS.startTimeout),
     startRetries: p.start_retries ?? DEFAULTS.startRetries,
     backoff: {
       initialMs: parseDuration(p.backoff?.initial ?? DEFAULTS.backoffInitial),

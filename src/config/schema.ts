@@ -102,6 +102,10 @@ const programSchema = {
       uniqueItems: true,
     },
     start_seconds: duration('Up this long counts as a successful start. Default: 1s.', '1s'),
+    start_timeout: duration(
+      'With a ready probe: a start that is not ready this long counts as failed. Default: 60s.',
+      '60s',
+    ),
     start_retries: {
       type: 'integer',
       minimum: 0,
@@ -284,6 +288,7 @@ export interface RawProgram {
   restart?: 'always' | 'on-failure' | 'never';
   exit_codes?: number[];
   start_seconds?: Duration;
+  start_timeout?: Duration;
   start_retries?: number;
   backoff?: { initial?: Duration; max?: Duration };
   stop_signal?: string;

@@ -48,6 +48,8 @@ export interface ProgramConfig {
   readonly restart: RestartPolicy;
   readonly exitCodes: readonly number[];
   readonly startSecondsMs: Ms;
+  /** With a ready probe: the most a start may take to pass it before it counts as failed. */
+  readonly startTimeoutMs: Ms;
   readonly startRetries: number;
   readonly backoff: { readonly initialMs: Ms; readonly maxMs: Ms };
   readonly stopSignal: NodeJS.Signals;
@@ -55,6 +57,14 @@ export interface ProgramConfig {
   readonly critical: boolean;
   readonly ready?: ProbeConfig;
   readonly live?: ProbeConfig;
+}
+
+/** The order of a config's programs, computed by supervisor/order.ts; described by plan.ts. */
+export interface StartPlan {
+  /** Programs in start order. */
+  readonly order: readonly ProgramConfig[];
+  /** The slowest chain of stop timeouts in shutdown order (first stopped first). */
+  readonly shutdown: { readonly ms: number; readonly chain: readonly string[] };
 }
 
 export type LogFormat = 'json' | 'pretty';

@@ -113,6 +113,7 @@ describe('the CONTRACT.md example', () => {
       restart: 'always',
       exitCodes: [0],
       startSecondsMs: 1000,
+      startTimeoutMs: 60_000,
       startRetries: 3,
       backoff: { initialMs: 200, maxMs: 30_000 },
       stopSignal: 'SIGTERM',

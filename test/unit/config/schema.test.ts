@@ -77,6 +77,7 @@ describe('jsonSchema()', () => {
         'restart',
         'exit_codes',
         'start_seconds',
+        'start_timeout',
         'start_retries',
         'backoff',
         'stop_signal',
