@@ -1,6 +1,7 @@
 // Turns the validated file into the resolved AppConfig: defaults filled in, durations in ms,
 // sizes in bytes, commands as argv. Paths stay as written (relative ones are relative to
 // apposd's working directory, like paths in argv), except env_file: to the config file.
+import { DEFAULT_SOCKET } from '../wire/shapes.js';
 import { dirname, resolve } from 'node:path';
 import { parseHostPort } from './address.js';
 import { parseCommand } from './command.js';
@@ -20,7 +21,7 @@ import { parseDuration, parseSize } from './units.js';
 /** The defaults CONTRACT.md promises, in file units. */
 export const DEFAULTS = {
   shutdownTimeout: '8s',
-  socket: '/run/appos/ctl.sock',
+  socket: DEFAULT_SOCKET,
   listen: '0.0.0.0:80',
   maxBody: '100MB',
   logLevel: 'info',

@@ -1,6 +1,8 @@
 // The program states' transition table (supervisord's state names): every move machine.ts may
 // make, and nothing else. machine.ts refuses any other move; the table test uses every edge.
-import type { State } from './api.js';
+import type { State } from '../wire/shapes.js';
+
+export { RESTING_STATES } from '../wire/shapes.js';
 
 /** For each state, the states it may move to. */
 export const TRANSITIONS: Readonly<Record<State, readonly State[]>> = {
@@ -13,6 +15,3 @@ export const TRANSITIONS: Readonly<Record<State, readonly State[]>> = {
   EXITED: ['STARTING'],
   FATAL: ['STARTING'],
 };
-
-/** States in which nothing runs and nothing is scheduled. */
-export const RESTING_STATES: ReadonlySet<State> = new Set(['STOPPED', 'EXITED', 'FATAL']);

@@ -4,6 +4,7 @@
 import type { ProgramConfig } from '../config/types.js';
 import { ProbeRunner } from '../probes/runner.js';
 import type { ExitInfo, OutputSink, ProbeResult, ProgramStatus, State } from './api.js';
+import { step } from './machine.js';
 import {
   type Effect,
   type ProbeName,
@@ -11,8 +12,8 @@ import {
   type ProgramEvent,
   type TimerKind,
   initialData,
-  step,
-} from './machine.js';
+  statusOf,
+} from './machine-types.js';
 import { RESTING_STATES } from './program-state.js';
 import { type ChildHandle, SpawnError, type Spawner } from './spawner.js';
 
@@ -282,26 +283,4 @@ export class Program {
     this.#runners.set(which, runner);
     runner.start();
   }
-}
-
-/** The status a program's data shows to the rest of apposd. */
-function statusOf(d: ProgramData): ProgramStatus {
-  return {
-    name: d.cfg.name,
-    kind: d.cfg.kind,
-    state: d.state,
-    ready: d.ready,
-    healthy: d.healthy,
-    pid: d.pid,
-    startedAt: d.pid === null ? null : d.startedAt,
-    restarts: d.restarts,
-    critical: d.cfg.critical,
-    lastExit: d.lastExit,
-    nextRetryAt: d.nextRetryAt,
-    reason: d.reason,
-    completed: d.completed,
-    pending: d.pending,
-    readyProbe: d.readyResult,
-    liveProbe: d.liveResult,
-  };
 }

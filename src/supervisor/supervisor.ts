@@ -3,7 +3,7 @@
 // in reverse order on shutdown (shutdown.ts) and decides apposd's exit code. Knows nothing of HTTP.
 import { diffPrograms } from '../config/diff.js';
 import type { ProgramConfig } from '../config/types.js';
-import { ERRORS } from '../errors.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
 import type {
   ActionResult,
   EventLogger,
@@ -14,11 +14,13 @@ import type {
   SupervisorApi,
   SupervisorEvent,
 } from './api.js';
-import { blocker, givenUp, hopeless, neededForStart } from './dependencies.js';
-import { describeExit } from './exit-status.js';
+import { neededForStart } from './dependencies.js';
+import { eventLog } from './event-log.js';
 import { Journal } from './journal.js';
+import { awaitOutcome } from './outcome.js';
 import { startOrder } from './order.js';
 import { type ProbeFactory, Program, type ProgramHooks } from './program.js';
+import { Scheduler } from './scheduler.js';
 import { stopEverything } from './shutdown.js';
 import { type Spawner, osSpawner } from './spawner.js';
 
@@ -42,12 +44,13 @@ export class Supervisor implements SupervisorApi {
   #stopping = false;
   private readonly programs = new Map<string, Program>();
   private order: Program[] = [];
-  /** Why a wanted program still waits: its unsatisfied dependency. */
-  private readonly waiting = new Map<string, string>();
   private readonly listeners = new Set<(e: SupervisorEvent) => void>();
   private readonly journalLog: Journal;
-  private scheduling = false;
-  private again = false;
+  private readonly scheduler = new Scheduler(
+    () => this.order,
+    (name) => this.programs.get(name),
+    () => this.#stopping,
+  );
   private shutdownPromise: Promise<number> | null = null;
   private resolveDone: (code: number) => void = () => undefined;
   /** Settles with apposd's exit code once a shutdown (asked for, or critical) has finished. */
@@ -92,10 +95,8 @@ export class Supervisor implements SupervisorApi {
   /** Starts every autostart program (each once its dependencies allow). */
   boot(): void {
     for (const p of this.order) if (p.cfg.autostart) p.send({ type: 'want' });
-    this.schedule();
+    this.scheduler.run();
   }
-
-  // ---- events, journal, logs ------------------------------------------------------------
 
   private emit(event: SupervisorEvent): void {
     for (const l of this.listeners) {
@@ -109,59 +110,26 @@ export class Supervisor implements SupervisorApi {
 
   /** A program's status, with the dependency it waits for as its reason. */
   private statusOf(p: Program, s: ProgramStatus = p.status()): ProgramStatus {
-    const waiting = this.waiting.get(p.name);
+    const waiting = this.scheduler.waiting.get(p.name);
     return s.state === 'STOPPED' && s.pending === true && waiting ? { ...s, reason: waiting } : s;
   }
 
   private makeHooks(): ProgramHooks {
-    const log = this.opts.logger;
+    const log = eventLog(this.opts.logger);
     return {
-      transition: (p, { run, from, to, reason }, status) => {
-        const entry = this.journalLog.record({
-          at: Date.now(),
-          program: p.name,
-          run,
-          from,
-          to,
-          reason,
-        });
-        const fields = { program: p.name, run, from, to, reason };
-        const msg = `${p.name} ${to}: ${reason}`;
-        if (to === 'FATAL') log.error(fields, msg);
-        else if (to === 'BACKOFF') log.warn(fields, msg);
-        else log.info(fields, msg);
+      transition: (p, move, status) => {
+        const entry = this.journalLog.record({ at: Date.now(), program: p.name, ...move });
+        log.transition(p.name, move);
         this.emit({ type: 'transition', entry, status: this.statusOf(p, status) });
       },
-      readyChanged: (p, ready) => {
-        this.emit({ type: 'ready', program: p.name, ready });
-      },
+      readyChanged: (p, ready) => this.emit({ type: 'ready', program: p.name, ready }),
       probe: (p, probe, result, failures) => {
-        if (!result.ok && (probe === 'live' || failures === 1 || failures % 10 === 0)) {
-          const level = probe === 'live' ? 'warn' : 'debug';
-          log[level](
-            { program: p.name, probe, failures, error: result.error },
-            `${p.name} ${probe} probe failed: ${result.error ?? 'failed'}`,
-          );
-        }
+        log.probe(p.name, probe, result, failures);
         this.emit({ type: 'probe', program: p.name, probe, result });
       },
-      spawned: (p, pid, error) => {
-        if (error !== undefined)
-          log.error(
-            { program: p.name, code: 'APPOS_ERR_SPAWN', error },
-            `${p.name} spawn failed: ${error}`,
-          );
-        else log.info({ program: p.name, pid, run: p.run }, `${p.name} spawned (pid ${pid})`);
-      },
-      exited: (p, exit, requested, run) => {
-        const fields = { program: p.name, code: exit.code, signal: exit.signal, run };
-        const msg = `${p.name} exited: ${describeExit(exit)}`;
-        if (requested || exit.expected) log.info(fields, msg);
-        else log.warn(fields, msg);
-      },
-      ignored: (p, why) => {
-        log.warn({ program: p.name, run: p.run, why }, `${p.name}: ignored ${why}`);
-      },
+      spawned: (p, pid, error) => log.spawned(p.name, p.run, pid, error),
+      exited: (p, exit, requested, run) => log.exited(p.name, run, exit, requested),
+      ignored: (p, why) => log.ignored(p.name, p.run, why),
       settled: (p) => this.afterStep(p),
     };
   }
@@ -173,51 +141,18 @@ export class Supervisor implements SupervisorApi {
         void this.shutdown(
           ERRORS.APPOS_ERR_CRITICAL_FATAL.exit,
           `critical program ${p.name} is FATAL: ${p.reason}`,
+          'APPOS_ERR_CRITICAL_FATAL',
         );
       } else if (p.state === 'EXITED' && !p.completed) {
         void this.shutdown(
           ERRORS.APPOS_ERR_CRITICAL_FATAL.exit,
           `critical program ${p.name} exited and will not be restarted`,
+          'APPOS_ERR_CRITICAL_FATAL',
         );
       }
     }
-    this.schedule();
+    this.scheduler.run();
   }
-
-  // ---- scheduling -----------------------------------------------------------------------
-
-  /** Launches every wanted, resting program whose dependencies are satisfied. */
-  private schedule(): void {
-    if (this.scheduling) {
-      this.again = true;
-      return;
-    }
-    this.scheduling = true;
-    try {
-      do {
-        this.again = false;
-        this.schedulePass();
-      } while (this.again);
-    } finally {
-      this.scheduling = false;
-    }
-  }
-
-  private schedulePass(): void {
-    if (this.#stopping) return;
-    for (const p of this.order) {
-      if (!p.pending || !p.resting) continue;
-      const why = blocker(p, this.lookup);
-      if (why) {
-        this.waiting.set(p.name, why);
-        continue;
-      }
-      this.waiting.delete(p.name);
-      p.send({ type: 'launch', reason: p.run === 0 ? 'autostart' : 'start requested' });
-    }
-  }
-
-  // ---- SupervisorApi: reads --------------------------------------------------------------
 
   status(names?: readonly string[]): ProgramStatus[] {
     if (!names || names.length === 0) return this.order.map((p) => this.statusOf(p));
@@ -247,42 +182,6 @@ export class Supervisor implements SupervisorApi {
     return () => this.listeners.delete(listener);
   }
 
-  // ---- SupervisorApi: actions ------------------------------------------------------------
-
-  /** Waits for `p` to settle after a start: RUNNING/completed is success, a rest is failure. */
-  private outcome(p: Program, timeoutMs: number, okMessage: string): Promise<ActionResult> {
-    const verdict = (): ActionResult | null => {
-      if (p.state === 'RUNNING' || p.completed)
-        return { name: p.name, ok: true, message: okMessage };
-      if (givenUp(p)) {
-        const message = p.spawnError ? `spawn failed: ${p.spawnError}` : p.reason;
-        return { name: p.name, ok: false, message };
-      }
-      const stuck = p.state === 'STOPPED' ? hopeless(p, this.lookup) : null;
-      return stuck ? { name: p.name, ok: false, message: stuck } : null;
-    };
-    const now = verdict();
-    if (now) return Promise.resolve(now);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        off();
-        const waiting = this.waiting.get(p.name);
-        const why = p.state === 'STOPPED' && waiting ? waiting : `state ${p.state}`;
-        resolve({ name: p.name, ok: false, message: `timed out (${why})` });
-      }, timeoutMs);
-      // Any program's transition may settle it: a dependency can go FATAL.
-      const off = this.subscribe((e) => {
-        if (e.type !== 'transition') return;
-        const v = verdict();
-        if (v) {
-          clearTimeout(timer);
-          off();
-          resolve(v);
-        }
-      });
-    });
-  }
-
   async start(name: string, timeoutMs = ACTION_TIMEOUT_MS): Promise<ActionResult> {
     const p = this.programs.get(name);
     if (!p) return { name, ok: false, message: 'no such program' };
@@ -291,13 +190,18 @@ export class Supervisor implements SupervisorApi {
     if (p.state === 'STOPPING') await this.stopProgram(p, 'stop before start');
     if (p.resting) {
       for (const q of neededForStart(p, this.lookup)) q.send({ type: 'want' });
-      this.schedule();
+      this.scheduler.run();
     }
-    return this.outcome(p, timeoutMs, 'started');
+    return awaitOutcome(p, {
+      timeoutMs,
+      lookup: this.lookup,
+      waiting: (name) => this.scheduler.waiting.get(name),
+      subscribe: (l) => this.subscribe(l),
+    });
   }
 
   private stopProgram(p: Program, reason: string): Promise<void> {
-    this.waiting.delete(p.name);
+    this.scheduler.waiting.delete(p.name);
     return p.stop(reason);
   }
 
@@ -336,7 +240,7 @@ export class Supervisor implements SupervisorApi {
     for (const name of diff.removed) {
       this.programs.get(name)?.dispose();
       this.programs.delete(name);
-      this.waiting.delete(name);
+      this.scheduler.waiting.delete(name);
       await this.opts.sink.close(name).catch(() => undefined);
     }
     for (const name of diff.changed) {
@@ -350,26 +254,24 @@ export class Supervisor implements SupervisorApi {
       if (p.cfg.autostart && !this.#stopping) p.send({ type: 'want' });
     }
     this.reorder();
-    this.schedule();
+    this.scheduler.run();
     return { added: diff.added, changed: diff.changed, removed: diff.removed };
   }
-
-  // ---- shutdown ---------------------------------------------------------------------------
 
   /**
    * Stops every program in reverse start order, each with its stop signal and stop_timeout;
    * at the global shutdown deadline everything left is SIGKILLed. Resolves with the exit code
    * apposd should use. Idempotent: later calls get the first call's promise.
    */
-  shutdown(code = 0, reason = 'shutdown requested'): Promise<number> {
+  shutdown(code = 0, reason = 'shutdown requested', errorCode?: ErrorCode): Promise<number> {
     if (this.shutdownPromise) return this.shutdownPromise;
     this.#stopping = true;
     this.opts.logger[code === 0 ? 'info' : 'error'](
-      { reason, exitCode: code },
+      errorCode ? { reason, exitCode: code, code: errorCode } : { reason, exitCode: code },
       `shutting down: ${reason}`,
     );
     this.emit({ type: 'stopping' });
-    this.waiting.clear();
+    this.scheduler.waiting.clear();
     for (const p of this.order) p.send({ type: 'unwant' });
     this.shutdownPromise = stopEverything({
       order: this.order,

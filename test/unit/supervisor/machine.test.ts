@@ -8,8 +8,8 @@ import {
   type ProgramData,
   type ProgramEvent,
   initialData,
-  step,
-} from '../../../src/supervisor/machine.js';
+} from '../../../src/supervisor/machine-types.js';
+import { step } from '../../../src/supervisor/machine.js';
 import { TRANSITIONS } from '../../../src/supervisor/program-state.js';
 import { probeConfig, programConfig } from '../../helpers/program-config.js';
 
