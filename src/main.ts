@@ -10,6 +10,7 @@ import { loadConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
+import { formatUse, unsetWarning } from './config/unset-variables.js';
 import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
 import { EXIT, isAppError } from './errors.js';
@@ -84,6 +85,13 @@ async function run(path: string, config: AppConfig): Promise<number> {
     { version, config: path, pid: process.pid },
     `apposd ${version} starting (${config.programs.length} programs)`,
   );
+  // An unset ${VAR} became "": say so, with where it is used, at start and at every reload.
+  const warnUnset = (cfg: AppConfig): void => {
+    for (const v of cfg.unsetVariables ?? []) {
+      logger.warn({ variable: v.name, uses: v.uses.map(formatUse) }, unsetWarning(v));
+    }
+  };
+  warnUnset(config);
 
   let control: ControlServer | null = null;
   let edge: HttpEdge | null = null;
@@ -93,6 +101,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
   const reload = (): Promise<ReloadResult> => {
     const next = reloading.then(async () => {
       const cfg = loadConfig(path, process.env);
+      warnUnset(cfg);
       const result = await supervisor.reload(cfg.programs);
       if (edge && cfg.http) {
         edge.setRoutes(cfg.http);

@@ -5,6 +5,7 @@ import { DEFAULT_SOCKET } from '../wire/shapes.js';
 import { dirname, resolve } from 'node:path';
 import { parseHostPort } from './address.js';
 import { parseCommand } from './command.js';
+import { inheritedEnv } from './program-env.js';
 import type { RawConfig, RawProbe, RawProgram, RawRoute } from './schema.js';
 import { PROBE_KINDS } from './schema.js';
 import { dependencies } from './shape.js';
@@ -15,6 +16,7 @@ import type {
   ProbeKind,
   ProgramConfig,
   RouteConfig,
+  UnsetVariable,
 } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -51,6 +53,7 @@ export interface NormalizeInput {
   /** Variables read from each program's env_file, by program name. */
   readonly envFiles: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly warnings: readonly string[];
+  readonly unset: readonly UnsetVariable[];
 }
 
 /** Builds the resolved config. Assumes the schema and semantic checks passed. */
@@ -70,9 +73,14 @@ export function normalize(input: NormalizeInput): AppConfig {
     control: { socket: raw.control?.socket ?? (input.env.APPOS_CTL_SOCKET || DEFAULTS.socket) },
     http: raw.http === undefined ? undefined : normalizeHttp(raw.http),
     programs: Object.entries(raw.programs ?? {}).map(([name, program]) =>
-      normalizeProgram(name, program, dirname(file), input.envFiles.get(name) ?? {}),
+      normalizeProgram(name, program, {
+        configDir: dirname(file),
+        fromFile: input.envFiles.get(name) ?? {},
+        inherited: inheritedEnv(input.env, [...(raw.pass_env ?? []), ...(program.pass_env ?? [])]),
+      }),
     ),
     loadWarnings: input.warnings,
+    unsetVariables: input.unset,
   };
 }
 
@@ -108,12 +116,15 @@ function argv(command: RawProgram['command']): string[] {
   return parsed.argv;
 }
 
-function normalizeProgram(
-  name: string,
-  p: RawProgram,
-  configDir: string,
-  fromFile: Readonly<Record<string, string>>,
-): ProgramConfig {
+/** A program's environment inputs: what it inherits, and its env_file's variables. */
+interface ProgramEnvInput {
+  readonly configDir: string;
+  readonly fromFile: Readonly<Record<string, string>>;
+  readonly inherited: Readonly<Record<string, string>>;
+}
+
+function normalizeProgram(name: string, p: RawProgram, input: ProgramEnvInput): ProgramConfig {
+  const { configDir, fromFile, inherited } = input;
   const kind = p.kind ?? 'daemon';
   const env: Record<string, string> = { ...fromFile };
   for (const [key, value] of Object.entries(p.env ?? {})) env[key] = String(value);
@@ -122,6 +133,7 @@ function normalizeProgram(
     name,
     command: argv(p.command),
     cwd: p.cwd,
+    inherited,
     env,
     envFile: p.env_file === undefined ? undefined : resolve(configDir, p.env_file),
     user: p.user === undefined ? undefined : String(p.user),

@@ -36,6 +36,11 @@ export interface ProgramConfig {
   /** argv; a string command in the file is split like a shell would, never run by one. */
   readonly command: readonly string[];
   readonly cwd?: string;
+  /**
+   * What it inherits of apposd's environment: the base set (PATH, HOME, USER, LOGNAME, LANG,
+   * LC_*, TZ) and what `pass_env` names. Values may be secrets: never log them.
+   */
+  readonly inherited: Readonly<Record<string, string>>;
   /** `env_file` entries first, then `env` on top. Values may be secrets: never log them. */
   readonly env: Readonly<Record<string, string>>;
   readonly envFile?: string;
@@ -99,6 +104,21 @@ export interface HttpConfig {
   readonly routes: readonly RouteConfig[];
 }
 
+/** Where an unset variable is used: the value's place in the file and its key path. */
+export interface VariableUse {
+  readonly file: string;
+  readonly line?: number;
+  readonly col?: number;
+  /** e.g. `programs.backend.command[2]`. */
+  readonly path: string;
+}
+
+/** A `${VAR}` or `$VAR` without a default whose variable is not set: it became "". */
+export interface UnsetVariable {
+  readonly name: string;
+  readonly uses: readonly VariableUse[];
+}
+
 export interface AppConfig {
   /** Absolute path of the file this was loaded from. */
   readonly file: string;
@@ -112,4 +132,6 @@ export interface AppConfig {
   readonly programs: readonly ProgramConfig[];
   /** Non-fatal findings while loading (e.g. "${FOO} is not set"); names only, no values. */
   readonly loadWarnings?: readonly string[];
+  /** Variables used without a default that are not set, with where each is used. */
+  readonly unsetVariables?: readonly UnsetVariable[];
 }

@@ -66,6 +66,7 @@ describe('jsonSchema()', () => {
       [
         'command',
         'cwd',
+        'pass_env',
         'env',
         'env_file',
         'user',
