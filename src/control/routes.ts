@@ -159,11 +159,6 @@ export function controlRoutes(
     const name = optionalString(query.name, 'name');
     const stream = streamName(query.stream);
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
-    // A HEAD answer has no body: node would hold its head back until end(), so end it now.
-    if (request.method === 'HEAD') {
-      res.end();
-      return;
-    }
     const send = (message: FollowMessage): void => {
       if (res.destroyed || res.writableEnded) return;
       res.write(`${JSON.stringify(message)}\n`);
