@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { formatPlan, programEnvNames } from '../../../src/config/plan.js';
+import { startPlan } from '../../../src/supervisor/order.js';
 import { envMatcher, inheritedEnv } from '../../../src/config/program-env.js';
 import type { AppConfig } from '../../../src/config/types.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -194,7 +195,7 @@ programs:
 `,
       ENV,
     );
-    const text = formatPlan(config);
+    const text = formatPlan(config, startPlan(config.programs));
     expect(text).toMatch(/plain[\s\S]*env {8}HOME LANG LC_ALL LC_TIME LOGNAME PATH TZ USER\n/);
     expect(text).toContain(
       'env        DB_PASSWORD HOME LANG LC_ALL LC_TIME LOGNAME PATH ' +
@@ -212,7 +213,7 @@ programs:
 
   test('a program with nothing inherited says so', () => {
     const config = load(`programs:\n  a: { command: [a] }\n`, {});
-    expect(formatPlan(config)).toContain('env        (none)');
+    expect(formatPlan(config, startPlan(config.programs))).toContain('env        (none)');
   });
 });
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { formatPlan } from '../../../src/config/plan.js';
+import { startPlan } from '../../../src/supervisor/order.js';
 import { formatUse, unsetWarning } from '../../../src/config/unset-variables.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -58,7 +59,9 @@ describe('unset variables', () => {
       `\${API_TOKEN} is not set; using an empty string (used at ${file}:5:29 ` +
         `programs.app.command[2], ${file}:9:20 programs.app.env.TOKEN_AGAIN)`,
     ]);
-    expect(formatPlan(config)).toContain(`  - \${i} is not set; using an empty string`);
+    expect(formatPlan(config, startPlan(config.programs))).toContain(
+      `  - \${i} is not set; using an empty string`,
+    );
     expect(JSON.stringify(config.loadWarnings)).not.toContain('secret-value');
   });
 
