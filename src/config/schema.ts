@@ -241,7 +241,6 @@ const schema = {
     },
     command: {
       type: ['string', 'array'],
-      minLength: 1,
       minItems: 1,
       items: { type: ['string', 'number'] },
     },
