@@ -8,6 +8,7 @@ import {
   iso,
   isUp,
   probeView,
+  readyOf,
   secondsOf as seconds,
 } from '../wire/views.js';
 import type { HealthResponse, JournalEntryView, LogLineView, ProgramView } from './protocol.js';
@@ -19,7 +20,7 @@ export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
     name: s.name,
     kind: s.kind,
     state: s.state,
-    ready: s.ready,
+    ready: readyOf(s),
     healthy: s.healthy,
     pid: s.pid,
     started_at: s.startedAt === null ? null : iso(s.startedAt),
