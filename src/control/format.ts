@@ -136,7 +136,9 @@ export function formatJournal(entries: readonly JournalEntryView[]): string[] {
   const width = Math.max(0, ...entries.map((e) => e.program.length));
   return entries.map((e) => {
     const move = `${e.from} -> ${e.to}`.padEnd(22);
-    return `${e.at}  ${e.program.padEnd(width)}  ${move}  run ${e.run}  ${e.reason}`.trimEnd();
+    // One entry, one line: a reason quoting a multi-line error keeps to its line.
+    const reason = e.reason.replace(/\s*[\r\n]+\s*/g, ' ');
+    return `${e.at}  ${e.program.padEnd(width)}  ${move}  run ${e.run}  ${reason}`.trimEnd();
   });
 }
 
