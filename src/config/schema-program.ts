@@ -16,17 +16,17 @@ export const size = (description: string, example: string) => ({
   description,
   examples: [example],
 });
-/** A boolean key with its description and one example. */
-export const bool = (description: string, example: boolean) => ({
+/** A boolean key with its description and one example (docs/configuration.md wants one). */
+export const bool = (description: string, example?: boolean) => ({
   type: 'boolean',
   description,
-  examples: [example],
+  ...(example === undefined ? {} : { examples: [example] }),
 });
-/** A string key with its description and one example. */
-export const str = (description: string, example: string) => ({
+/** A string key with its description and one example (docs/configuration.md wants one). */
+export const str = (description: string, example?: string) => ({
   type: 'string',
   description,
-  examples: [example],
+  ...(example === undefined ? {} : { examples: [example] }),
 });
 
 /** The schema of a probe. */
