@@ -81,13 +81,15 @@ export function keyDoc(path: string, node: SchemaNode, required = false): KeyDoc
   };
 }
 
+/** Prose from the schema, with `*` (globs like LC_*) kept literal instead of read as emphasis. */
+const prose = (text: string): string => text.replace(/\*/g, '\\*');
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(rows: readonly KeyDoc[]): string {
   const head = '| key | type | default | meaning | example |\n| --- | --- | --- | --- | --- |';
   const body = rows.map(
     (r) =>
-      `| \`${cell(r.path)}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.meaning)} | ${cell(r.example)} |`,
+      `| \`${cell(r.path)}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(prose(r.meaning))} | ${cell(r.example)} |`,
   );
   return [head, ...body].join('\n');
 }
@@ -134,7 +136,7 @@ export function renderConfigDocs(schema: SchemaNode): string {
   ];
   const values = Object.entries(defs)
     .filter(([, node]) => !node.properties)
-    .map(([name, node]) => `### ${name}\n\n${node.description ?? ''}`);
+    .map(([name, node]) => `### ${name}\n\n${prose(node.description ?? '')}`);
   return [
     '# Configuration reference',
     '',
