@@ -17,6 +17,7 @@ import type { HttpEdge } from './http/server.js';
 import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
+import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
 import { Reaper } from './supervisor/reaper.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -79,6 +80,13 @@ async function run(path: string, config: AppConfig): Promise<number> {
     sink: relay,
     logger,
   });
+  const scheduler = new Scheduler({
+    supervisor,
+    logger,
+    timezone: process.env.TZ,
+    stateFile:
+      config.dataDir === undefined ? undefined : join(config.dataDir, '.apposd', 'schedules.json'),
+  });
   logger.info(
     { version, config: path, pid: process.pid },
     `apposd ${version} starting (${config.programs.length} programs)`,
@@ -93,6 +101,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
     const next = reloading.then(async () => {
       const cfg = loadConfig(path, process.env);
       const result = await supervisor.reload(cfg.programs);
+      scheduler.apply(cfg.schedules);
       if (edge && cfg.http) {
         edge.setRoutes(cfg.http);
         const was = config.http;
@@ -141,6 +150,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
     return refuse(err);
   }
   supervisor.boot();
+  scheduler.apply(config.schedules);
   // The public listener first: it is what "every service answering" waits for.
   try {
     if (config.http) {
@@ -159,6 +169,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
       shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
       version,
       logger,
+      nextRunAt: (name) => scheduler.nextRunAt(name),
     });
   } catch (err) {
     logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
@@ -168,6 +179,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
   supervisor.setDrain((budgetMs) => (edge ? edge.close(budgetMs) : Promise.resolve()));
   if (supervisor.stopping && edge) await edge.close(0);
   const code = await supervisor.done;
+  scheduler.close();
   await control?.close().catch(() => undefined);
   return finish(code);
 

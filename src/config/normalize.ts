@@ -2,6 +2,7 @@
 // sizes in bytes, commands as argv. Paths stay as written (relative ones are relative to
 // apposd's working directory, like paths in argv), except env_file: to the config file.
 import { dirname, resolve } from 'node:path';
+import { normalizeBackups, normalizeSchedules } from './normalize-data.js';
 import { parseHostPort } from './address.js';
 import { parseCommand } from './command.js';
 import type { RawConfig, RawProbe, RawProgram, RawRoute } from './schema.js';
@@ -70,6 +71,8 @@ export function normalize(input: NormalizeInput): AppConfig {
     programs: Object.entries(raw.programs ?? {}).map(([name, program]) =>
       normalizeProgram(name, program, dirname(file), input.envFiles.get(name) ?? {}),
     ),
+    schedules: normalizeSchedules(raw),
+    backups: normalizeBackups(raw),
     loadWarnings: input.warnings,
   };
 }
@@ -129,7 +132,8 @@ function normalizeProgram(
       name: d.name,
       condition: d.condition as 'started' | 'ready' | 'completed',
     })),
-    autostart: p.autostart ?? true,
+    // A scheduled job runs at its times, not when apposd starts (unless autostart says so).
+    autostart: p.autostart ?? p.schedule === undefined,
     kind,
     restart: p.restart ?? (kind === 'oneshot' ? 'on-failure' : 'always'),
     exitCodes: p.exit_codes ?? [...DEFAULTS.exitCodes],

@@ -124,6 +124,30 @@ const programSchema = {
     critical: bool('When it goes FATAL, or exits for good, apposd stops all and exits 1.'),
     ready: { $ref: '#/definitions/probe', description: 'Readiness probe, checked while starting.' },
     live: { $ref: '#/definitions/probe', description: 'Liveness probe, checked while running.' },
+    schedule: str(
+      'oneshot only: run it on this cron (5 or 6 fields, @hourly, @daily, @weekly) in TZ.',
+    ),
+    schedule_missed: {
+      enum: ['skip', 'run_once'],
+      description:
+        'A scheduled time that passed while apposd was down: skip (default) or run_once.',
+    },
+    backup: {
+      type: 'object',
+      description: "How this program's data is copied consistently while it runs (one kind).",
+      additionalProperties: false,
+      properties: {
+        redis: str('BGSAVE at this redis:// URL, wait for LASTSAVE, copy the snapshot.'),
+        pocketbase: str('pb_data directory: online SQLite backup of its *.db, plus storage/.'),
+        sqlite: str('An SQLite file, copied with the online backup API.'),
+        files: {
+          type: 'array',
+          description: 'Files or directories, copied as they are.',
+          items: { type: 'string', minLength: 1 },
+          minItems: 1,
+        },
+      },
+    },
   },
 };
 
@@ -202,6 +226,25 @@ const schema = {
           type: 'array',
           description: 'Longest matching prefix wins; /api/health is built in.',
           items: { $ref: '#/definitions/route' },
+        },
+      },
+    },
+    backups: {
+      type: 'object',
+      description: 'Consistent backups of the programs that declare `backup:`, plus files.',
+      additionalProperties: false,
+      properties: {
+        dir: str('Where archives go. Default: <data_dir>/backups.'),
+        schedule: str('Take one on this cron (5 or 6 fields, @daily, ...) in TZ.'),
+        keep: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Archives kept; older ones go after a backup succeeded. Default: 7.',
+        },
+        files: {
+          type: 'array',
+          description: 'Files or directories to include, relative to data_dir.',
+          items: { type: 'string', minLength: 1 },
         },
       },
     },
@@ -291,6 +334,17 @@ export interface RawProgram {
   critical?: boolean;
   ready?: RawProbe;
   live?: RawProbe;
+  schedule?: string;
+  schedule_missed?: 'skip' | 'run_once';
+  backup?: RawBackup;
+}
+
+/** A program's `backup:` as written: exactly one kind. */
+export interface RawBackup {
+  redis?: string;
+  pocketbase?: string;
+  sqlite?: string;
+  files?: string[];
 }
 
 /** A route as written in the file. */
@@ -324,5 +378,6 @@ export interface RawConfig {
     access_log?: boolean;
     routes?: RawRoute[];
   };
+  backups?: { dir?: string; schedule?: string; keep?: number; files?: string[] };
   programs?: Record<string, RawProgram>;
 }

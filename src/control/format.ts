@@ -110,9 +110,10 @@ export function describe(p: ProgramView): string {
 /** supervisorctl's `status` lines: name padded to the longest name + 3, state padded to 10. */
 export function formatStatus(programs: readonly ProgramView[]): string[] {
   const width = Math.max(0, ...programs.map((p) => p.name.length)) + NAME_GAP;
-  return programs.map((p) =>
-    `${p.name.padEnd(width)}${p.state.padEnd(STATE_WIDTH)}${describe(p)}`.trimEnd(),
-  );
+  return programs.map((p) => {
+    const next = p.next_run_at ? `; next run ${p.next_run_at}` : '';
+    return `${p.name.padEnd(width)}${p.state.padEnd(STATE_WIDTH)}${describe(p)}${next}`.trimEnd();
+  });
 }
 
 /** `backend: started` or `backend: ERROR (spawn failed: ENOENT)`. */

@@ -50,6 +50,8 @@ export interface ControlDeps {
   shutdown(): void;
   version: string;
   logger: ControlLogger;
+  /** Epoch ms of a scheduled program's next run (the scheduler's), or null. */
+  nextRunAt?: (name: string) => number | null;
 }
 
 /** Lines a tail returns when the request does not say. */
@@ -100,7 +102,7 @@ export function controlRoutes(
     return {
       programs: supervisor
         .status(names.length > 0 ? names : undefined)
-        .map((s) => programView(s, now)),
+        .map((s) => programView(s, now, deps.nextRunAt?.(s.name) ?? null)),
     };
   };
 

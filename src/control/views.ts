@@ -40,7 +40,11 @@ function exitView(e: ExitInfo | null, now: number): ExitView | null {
 }
 
 /** One program's status as the API reports it. */
-export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
+export function programView(
+  s: ProgramStatus,
+  now = Date.now(),
+  nextRunAt: number | null = null,
+): ProgramView {
   const running = s.pid !== null && s.startedAt !== null;
   return {
     name: s.name,
@@ -59,6 +63,7 @@ export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
     next_retry_at: s.nextRetryAt === null ? null : iso(s.nextRetryAt),
     retry_in_s: s.nextRetryAt === null ? null : seconds(s.nextRetryAt - now),
     probes: { ready: probeView(s.readyProbe), live: probeView(s.liveProbe) },
+    next_run_at: nextRunAt === null ? null : iso(nextRunAt),
   };
 }
 

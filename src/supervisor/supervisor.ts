@@ -240,6 +240,22 @@ export class Supervisor implements SupervisorApi {
     return all.slice(-limit);
   }
 
+  note(name: string, reason: string): void {
+    const p = this.programs.get(name);
+    if (!p) return;
+    const entry: JournalEntry = {
+      seq: ++this.seq,
+      at: Date.now(),
+      program: name,
+      run: p.run,
+      from: p.state,
+      to: p.state,
+      reason,
+    };
+    this.journalEntries.push(entry);
+    if (this.journalEntries.length > this.journalSize) this.journalEntries.shift();
+  }
+
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -84,6 +84,9 @@ describe('jsonSchema()', () => {
         'critical',
         'ready',
         'live',
+        'schedule',
+        'schedule_missed',
+        'backup',
       ].sort(),
     );
     expect(Object.keys(schema.definitions?.probe?.properties ?? {}).sort()).toEqual(
