@@ -28,6 +28,7 @@ export const ERRORS = {
   APPOS_ERR_UNKNOWN_PROGRAM: { summary: 'no such program', exit: EXIT.CRITICAL },
   APPOS_ERR_CRITICAL_FATAL: { summary: 'a critical program went FATAL', exit: EXIT.CRITICAL },
   APPOS_ERR_LISTEN: { summary: 'the public listener could not bind', exit: EXIT.CRITICAL },
+  APPOS_ERR_BACKUP: { summary: 'a backup or restore failed', exit: EXIT.CRITICAL },
 } as const satisfies Record<string, { summary: string; exit: ExitCode }>;
 
 export type ErrorCode = keyof typeof ERRORS;

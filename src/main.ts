@@ -17,6 +17,7 @@ import type { HttpEdge } from './http/server.js';
 import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
+import { BackupService } from './backup/service.js';
 import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
 import { Reaper } from './supervisor/reaper.js';
@@ -87,6 +88,8 @@ async function run(path: string, config: AppConfig): Promise<number> {
     stateFile:
       config.dataDir === undefined ? undefined : join(config.dataDir, '.apposd', 'schedules.json'),
   });
+  const backups = new BackupService({ supervisor, logger, timezone: process.env.TZ });
+  backups.apply(config.backups, config.dataDir);
   logger.info(
     { version, config: path, pid: process.pid },
     `apposd ${version} starting (${config.programs.length} programs)`,
@@ -102,6 +105,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
       const cfg = loadConfig(path, process.env);
       const result = await supervisor.reload(cfg.programs);
       scheduler.apply(cfg.schedules);
+      backups.apply(cfg.backups, cfg.dataDir);
       if (edge && cfg.http) {
         edge.setRoutes(cfg.http);
         const was = config.http;
@@ -170,6 +174,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
       version,
       logger,
       nextRunAt: (name) => scheduler.nextRunAt(name),
+      backups,
     });
   } catch (err) {
     logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
@@ -180,6 +185,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
   if (supervisor.stopping && edge) await edge.close(0);
   const code = await supervisor.done;
   scheduler.close();
+  backups.close();
   await control?.close().catch(() => undefined);
   return finish(code);
 
