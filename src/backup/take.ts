@@ -50,7 +50,7 @@ export async function takeBackup(
         `not enough free space in ${cfg.dir}: ${mib(free)} free, a backup needs about ${mib(2 * estimate + SPARE_BYTES)}`,
       );
     }
-    mkdirSync(staging, { recursive: true, mode: 0o700 });
+    mkdirSync(staging, { mode: 0o700 });
     const sources: ManifestSource[] = [];
     for (const p of prepared) {
       const program = p.source.program === '' ? null : p.source.program;
