@@ -18,6 +18,8 @@ import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
 import { BackupService } from './backup/service.js';
+import { isDuration, parseDuration } from './config/units.js';
+import { runDoctor } from './doctor/doctor.js';
 import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
 import { Reaper } from './supervisor/reaper.js';
@@ -95,6 +97,9 @@ async function run(path: string, config: AppConfig): Promise<number> {
     `apposd ${version} starting (${config.programs.length} programs)`,
   );
 
+  let current = config;
+  const stopGrace = process.env.APPOS_STOP_GRACE ?? '10s';
+  const dockerStopMs = isDuration(stopGrace) ? parseDuration(stopGrace) : 10_000;
   let control: ControlServer | null = null;
   let edge: HttpEdge | null = null;
 
@@ -106,6 +111,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
       const result = await supervisor.reload(cfg.programs);
       scheduler.apply(cfg.schedules);
       backups.apply(cfg.backups, cfg.dataDir);
+      current = cfg;
       if (edge && cfg.http) {
         edge.setRoutes(cfg.http);
         const was = config.http;
@@ -175,6 +181,14 @@ async function run(path: string, config: AppConfig): Promise<number> {
       logger,
       nextRunAt: (name) => scheduler.nextRunAt(name),
       backups,
+      doctor: () =>
+        runDoctor({
+          config: current,
+          supervisor,
+          dockerStopMs,
+          dataVolume: process.env.APPOS_DATA_VOLUME,
+          timezone: process.env.TZ,
+        }),
     });
   } catch (err) {
     logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);

@@ -56,7 +56,9 @@ describe('backup failures', () => {
     const { stack, data, backups } = await redisOnly();
     // A tiny file system for the archives.
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', backups]);
-    cleanups.push(() => execFileSync('umount', ['-l', backups]));
+    cleanups.push(() => {
+      execFileSync('umount', ['-l', backups]);
+    });
 
     const ids = [await idOf(stack), await idOf(stack), await idOf(stack)];
     const kept = (await ctl(stack.daemon, 'backups')).stdout;
