@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // appos-ctl: argv -> one request on apposd's control socket -> supervisorctl-style output and
-// CONTRACT.md's exit codes. Imports only control/protocol, control/client, control/format.
+// CONTRACT.md's exit codes. Imports only control/protocol, control/client, control/format and
+// the error catalogue.
 import { parseArgs } from 'node:util';
 import { call, CtlError, follow, type ClientOptions } from './control/client.js';
 import {
@@ -33,6 +34,7 @@ import {
   type StatusResponse,
   type VersionResponse,
 } from './control/protocol.js';
+import { EXIT, UsageError } from './errors.js';
 
 const OPTIONS = {
   socket: { type: 'string' },
@@ -44,10 +46,6 @@ const OPTIONS = {
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-const EXIT_NOT_RUNNING = 3;
 /** Backstop for actions and reload, which wait for programs to start or stop. */
 const ACTION_TIMEOUT_MS = 10 * 60_000;
 
@@ -66,16 +64,6 @@ interface Verb {
   details: string;
   options: OptionName[];
   run(ctx: Ctx): Promise<number>;
-}
-
-/** A bad command line: printed with a hint, exit 2. */
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly verb?: string,
-  ) {
-    super(message);
-  }
 }
 
 function print(lines: string | readonly string[]): void {
@@ -113,7 +101,7 @@ async function action(ctx: Ctx, verb: 'start' | 'stop' | 'restart'): Promise<num
   const r = await call<ActionResponse>(client, 'POST', route, body);
   if (ctx.json) printJson(r);
   else print(r.results.map(formatAction));
-  return r.results.every((x) => x.ok) ? EXIT_OK : EXIT_FAILED;
+  return r.results.every((x) => x.ok) ? EXIT.OK : EXIT.FAILED;
 }
 
 /** Streams log lines until apposd ends the stream, SIGINT/SIGTERM, or stdout closes. */
@@ -132,7 +120,7 @@ async function followLogs(
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-  return EXIT_OK;
+  return EXIT.OK;
 }
 
 function streamArg(value: string | undefined): 'stdout' | 'stderr' | undefined {
@@ -160,7 +148,7 @@ const VERBS: Record<string, Verb> = {
       );
       if (ctx.json) printJson(r);
       else print(formatStatus(r.programs));
-      return r.programs.every(isFine) ? EXIT_OK : EXIT_NOT_RUNNING;
+      return r.programs.every(isFine) ? EXIT.OK : EXIT.STATUS_NOT_RUNNING;
     },
   },
   start: {
@@ -206,7 +194,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<ActionResponse>(ctx.client, 'POST', ROUTES.SIGNAL, { signal, names });
       if (ctx.json) printJson(r);
       else print(r.results.map(formatAction));
-      return r.results.every((x) => x.ok) ? EXIT_OK : EXIT_FAILED;
+      return r.results.every((x) => x.ok) ? EXIT.OK : EXIT.FAILED;
     },
   },
   tail: {
@@ -226,7 +214,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<LogsResponse>(ctx.client, 'GET', ROUTES.LOGS + q);
       if (ctx.json) printJson(r);
       else print(r.lines.map((l) => l.line));
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   logs: {
@@ -249,7 +237,7 @@ const VERBS: Record<string, Verb> = {
       const width = widthOf(r.programs);
       if (ctx.json) printJson(r);
       else print(r.lines.map((l) => formatLogLine(l, width)));
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   journal: {
@@ -263,7 +251,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<JournalResponse>(ctx.client, 'GET', ROUTES.JOURNAL + q);
       if (ctx.json) printJson(r);
       else print(formatJournal(r.entries));
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   reload: {
@@ -277,7 +265,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<ReloadResponse>(client, 'POST', ROUTES.RELOAD);
       if (ctx.json) printJson(r);
       else print(formatReload(r));
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   health: {
@@ -290,7 +278,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<HealthResponse>(ctx.client, 'GET', ROUTES.HEALTH);
       if (ctx.json) printJson(r);
       else print(formatHealth(r));
-      return r.healthy ? EXIT_OK : EXIT_FAILED;
+      return r.healthy ? EXIT.OK : EXIT.FAILED;
     },
   },
   pid: {
@@ -303,16 +291,16 @@ const VERBS: Record<string, Verb> = {
       const name = ctx.args[0];
       if (name === undefined) {
         print(String((await call<VersionResponse>(ctx.client, 'GET', ROUTES.VERSION)).pid));
-        return EXIT_OK;
+        return EXIT.OK;
       }
       const r = await call<StatusResponse>(ctx.client, 'GET', ROUTES.STATUS + query({ name }));
       const p = r.programs[0];
       if (!p || p.pid === null) {
         process.stderr.write(`${name}: no process (${p?.state ?? 'unknown'})\n`);
-        return EXIT_FAILED;
+        return EXIT.FAILED;
       }
       print(String(p.pid));
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   shutdown: {
@@ -324,7 +312,7 @@ const VERBS: Record<string, Verb> = {
       noArgs(ctx, 'shutdown');
       await call(ctx.client, 'POST', ROUTES.SHUTDOWN);
       print('Shut down');
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   backup: {
@@ -341,7 +329,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<BackupResponse>(client, 'POST', ROUTES.BACKUP);
       if (ctx.json) printJson(r);
       else print(formatBackup(r));
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   backups: {
@@ -354,7 +342,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<BackupsResponse>(ctx.client, 'GET', ROUTES.BACKUPS);
       if (ctx.json) printJson(r);
       else print(formatBackups(r));
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
   restore: {
@@ -372,7 +360,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<RestoreResponse>(client, 'POST', ROUTES.RESTORE, { id: ctx.args[0] });
       if (ctx.json) printJson(r);
       else print([`restored ${r.id}: ${r.programs.join(', ') || 'files only'}`, ...r.failed]);
-      return r.failed.length === 0 ? EXIT_OK : EXIT_FAILED;
+      return r.failed.length === 0 ? EXIT.OK : EXIT.FAILED;
     },
   },
   doctor: {
@@ -386,7 +374,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<DoctorResponse>(client, 'GET', ROUTES.DOCTOR);
       if (ctx.json) printJson(r);
       else print(formatDoctor(r));
-      return r.ok ? EXIT_OK : EXIT_FAILED;
+      return r.ok ? EXIT.OK : EXIT.FAILED;
     },
   },
   version: {
@@ -399,7 +387,7 @@ const VERBS: Record<string, Verb> = {
       const r = await call<VersionResponse>(ctx.client, 'GET', ROUTES.VERSION);
       if (ctx.json) printJson(r);
       else print(r.version);
-      return EXIT_OK;
+      return EXIT.OK;
     },
   },
 };
@@ -431,12 +419,12 @@ function verbHelp(verb: Verb): string {
 function help(topic: string | undefined): number {
   if (topic === undefined) {
     print(GLOBAL_HELP);
-    return EXIT_OK;
+    return EXIT.OK;
   }
   const verb = verbNamed(topic);
   if (!verb) throw new UsageError(`no help for unknown command "${topic}"`);
   print(verbHelp(verb));
-  return EXIT_OK;
+  return EXIT.OK;
 }
 
 function positiveInt(value: string, flag: string, verb: string): number {
@@ -522,14 +510,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 function report(err: unknown): number {
   const code = describeFailure(err);
   // `health` is Docker's HEALTHCHECK, where 2 is reserved: every failure there is 1.
-  return healthCheck && code === EXIT_USAGE ? EXIT_FAILED : code;
+  return healthCheck && code === EXIT.USAGE ? EXIT.FAILED : code;
 }
 
 function describeFailure(err: unknown): number {
   if (err instanceof UsageError) {
     const hint = err.verb ? `appos-ctl help ${err.verb}` : 'appos-ctl --help';
     process.stderr.write(`appos-ctl: ${err.message} (see ${hint})\n`);
-    return EXIT_USAGE;
+    return EXIT.USAGE;
   }
   if (err instanceof CtlError) {
     if (err.unknown && err.unknown.length > 0) {
@@ -540,12 +528,12 @@ function describeFailure(err: unknown): number {
     return err.exitCode;
   }
   process.stderr.write(`appos-ctl: ${err instanceof Error ? err.message : String(err)}\n`);
-  return EXIT_FAILED;
+  return EXIT.FAILED;
 }
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   // The reader went away (`appos-ctl logs -f | head`): nothing left to say.
-  process.exit(err.code === 'EPIPE' ? EXIT_OK : EXIT_FAILED);
+  process.exit(err.code === 'EPIPE' ? EXIT.OK : EXIT.FAILED);
 });
 process.on('uncaughtException', (err) => process.exit(report(err)));
 process.on('unhandledRejection', (err) => process.exit(report(err)));

@@ -10,6 +10,7 @@ import { loadConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
+import { formatUse, unsetWarning } from './config/unset-variables.js';
 import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
 import { EXIT, isAppError } from './errors.js';
@@ -22,6 +23,7 @@ import { isDuration, parseDuration } from './config/units.js';
 import { runDoctor } from './doctor/doctor.js';
 import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
+import { startPlan } from './supervisor/order.js';
 import { Reaper } from './supervisor/reaper.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
@@ -96,6 +98,13 @@ async function run(path: string, config: AppConfig): Promise<number> {
     { version, config: path, pid: process.pid },
     `apposd ${version} starting (${config.programs.length} programs)`,
   );
+  // An unset ${VAR} became "": say so, with where it is used, at start and at every reload.
+  const warnUnset = (cfg: AppConfig): void => {
+    for (const v of cfg.unsetVariables ?? []) {
+      logger.warn({ variable: v.name, uses: v.uses.map(formatUse) }, unsetWarning(v));
+    }
+  };
+  warnUnset(config);
 
   let current = config;
   const stopGrace = process.env.APPOS_STOP_GRACE ?? '10s';
@@ -108,6 +117,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
   const reload = (): Promise<ReloadResult> => {
     const next = reloading.then(async () => {
       const cfg = loadConfig(path, process.env);
+      warnUnset(cfg);
       const result = await supervisor.reload(cfg.programs);
       scheduler.apply(cfg.schedules);
       backups.apply(cfg.backups, cfg.dataDir);
@@ -252,7 +262,7 @@ async function main(): Promise<number> {
     throw err;
   }
   if (cli.command === 'check') {
-    process.stdout.write(`${formatPlan(loaded.config)}\n`);
+    process.stdout.write(`${formatPlan(loaded.config, startPlan(loaded.config.programs))}\n`);
     return EXIT.OK;
   }
   return run(loaded.path, loaded.config);

@@ -1,108 +1,19 @@
-// The start plan of a resolved config: start order, the shutdown critical path, non-fatal
-// warnings, and the text `apposd check` prints. Shows no env values, argv or URL secrets.
+// Describes a resolved config for `apposd check`: non-fatal warnings and the printed start plan.
+// The order itself is computed by the supervisor room (supervisor/order.ts) and passed in.
+// Shows no env values, argv or URL secrets.
 import { redactUrl } from './address.js';
-import type { AppConfig, ProbeConfig, ProgramConfig, RouteConfig } from './types.js';
+import type { AppConfig, ProbeConfig, ProgramConfig, RouteConfig, StartPlan } from './types.js';
 import { formatDuration } from './units.js';
 
 /** Docker's default grace between SIGTERM and SIGKILL on `docker stop`. */
 const DOCKER_STOP_GRACE_MS = 10_000;
 
-/**
- * Programs in start order: every program after what it depends on; among programs free to
- * start, lower priority first, then file order. (Unknown dependencies are ignored; should a
- * cycle remain, its programs follow in priority order.)
- */
-export function startOrder(programs: readonly ProgramConfig[]): ProgramConfig[] {
-  const names = new Set(programs.map((p) => p.name));
-  const pending = new Map(
-    programs.map((p) => [
-      p.name,
-      new Set(p.dependsOn.map((d) => d.name).filter((n) => names.has(n))),
-    ]),
-  );
-  const rank = (p: ProgramConfig): [number, number] => [p.priority, programs.indexOf(p)];
-  const byRank = (a: ProgramConfig, b: ProgramConfig): number => {
-    const [pa, ia] = rank(a);
-    const [pb, ib] = rank(b);
-    return pa - pb || ia - ib;
-  };
-  const order: ProgramConfig[] = [];
-  const left = [...programs];
-  while (left.length > 0) {
-    const free = left.filter((p) => pending.get(p.name)?.size === 0);
-    const next = (free.length > 0 ? free : left).sort(byRank)[0] as ProgramConfig;
-    order.push(next);
-    left.splice(left.indexOf(next), 1);
-    for (const deps of pending.values()) deps.delete(next.name);
-  }
-  return order;
-}
-
-/**
- * For each program, the programs that must have stopped before it is signalled on shutdown:
- * the ones after it in start order that depend on it or have a higher priority number. So
- * shutdown runs in reverse start order, and only programs of equal priority with no
- * dependency between them stop together (supervisord stops by reverse priority too).
- */
-export function stopBlockers(programs: readonly ProgramConfig[]): Map<string, string[]> {
-  const order = startOrder(programs);
-  const blockers = new Map<string, string[]>();
-  order.forEach((p, i) => {
-    const later = order.slice(i + 1);
-    blockers.set(
-      p.name,
-      later
-        .filter((q) => q.priority > p.priority || q.dependsOn.some((d) => d.name === p.name))
-        .map((q) => q.name),
-    );
-  });
-  return blockers;
-}
-
-/** The slowest chain of stop timeouts in shutdown order, and its programs (first stopped first). */
-export function shutdownCriticalPath(programs: readonly ProgramConfig[]): {
-  ms: number;
-  chain: string[];
-} {
-  const byName = new Map(programs.map((p) => [p.name, p]));
-  const blockers = stopBlockers(programs);
-  const cost = new Map<string, { ms: number; chain: string[] }>();
-  let worst = { ms: 0, chain: [] as string[] };
-  for (const p of [...startOrder(programs)].reverse()) {
-    let before = { ms: 0, chain: [] as string[] };
-    for (const b of blockers.get(p.name) ?? []) {
-      const c = cost.get(b);
-      if (c && c.ms > before.ms) before = c;
-    }
-    // A oneshot has normally completed long before a shutdown: nothing of it to stop.
-    if (p.kind === 'oneshot') {
-      cost.set(p.name, before);
-      continue;
-    }
-    const mine = {
-      ms: (byName.get(p.name)?.stopTimeoutMs ?? 0) + before.ms,
-      chain: [...before.chain, p.name],
-    };
-    cost.set(p.name, mine);
-    if (mine.ms > worst.ms) worst = mine;
-  }
-  return worst;
-}
-
-/**
- * The worst-case time a graceful shutdown can take: the longest chain of `stop_timeout`s in
- * shutdown order (see stopBlockers).
- */
-export function shutdownCriticalPathMs(programs: readonly ProgramConfig[]): number {
-  return shutdownCriticalPath(programs).ms;
-}
-
 /** Non-fatal findings worth printing at startup and in `apposd check`. */
-export function checkWarnings(config: AppConfig): string[] {
+export function checkWarnings(config: AppConfig, plan: StartPlan): string[] {
   const warnings = [...(config.loadWarnings ?? [])];
   const { programs } = config;
   if (programs.length === 0) warnings.push('no programs are defined');
-  const path = shutdownCriticalPath(programs);
+  const path = plan.shutdown;
   if (path.ms > config.shutdownTimeoutMs) {
     const chain = path.chain
       .map((n) => `${n} ${formatDuration(programs.find((p) => p.name === n)?.stopTimeoutMs ?? 0)}`)
@@ -146,6 +57,16 @@ export function checkWarnings(config: AppConfig): string[] {
   return warnings;
 }
 
+/**
+ * The names of the variables a program starts with (never their values): what it inherits,
+ * HOME, USER and LOGNAME when it runs as a `user`, then its env_file and env.
+ */
+export function programEnvNames(p: ProgramConfig): string[] {
+  const names = new Set([...Object.keys(p.inherited), ...Object.keys(p.env)]);
+  if (p.user !== undefined) for (const n of ['HOME', 'USER', 'LOGNAME']) names.add(n);
+  return [...names].sort();
+}
+
 function probeSummary(probe: ProbeConfig): string {
   const target =
     probe.kind === 'exec'
@@ -170,6 +91,8 @@ function programLines(p: ProgramConfig, index: number, width: number): string[] 
     lines.push(`        ${label.padEnd(11)}${text}`);
   };
   detail('runs', `${p.command[0] ?? ''}${p.user === undefined ? '' : ` as ${p.user}`}`);
+  const env = programEnvNames(p);
+  detail('env', env.length > 0 ? env.join(' ') : '(none)');
   if (p.dependsOn.length > 0) {
     detail('after', p.dependsOn.map((d) => `${d.name} (${d.condition})`).join(', '));
   }
@@ -199,8 +122,8 @@ function routeLine(r: RouteConfig, width: number): string {
 }
 
 /** What `apposd check` prints: the start plan, the HTTP routes, the shutdown budget, warnings. */
-export function formatPlan(config: AppConfig): string {
-  const order = startOrder(config.programs);
+export function formatPlan(config: AppConfig, plan: StartPlan): string {
+  const { order } = plan;
   const width = Math.max(0, ...order.map((p) => p.name.length));
   const count = order.length === 1 ? '1 program' : `${order.length} programs`;
   const out = [`config ${config.file} is valid`, '', `start order (${count}):`];
@@ -216,13 +139,13 @@ export function formatPlan(config: AppConfig): string {
     out.push('http: no public listener');
   }
   out.push(`control socket ${config.control.socket}`);
-  const path = shutdownCriticalPath(config.programs);
+  const path = plan.shutdown;
   out.push(
     `shutdown: up to ${formatDuration(path.ms)}` +
       (path.chain.length > 1 ? ` (${path.chain.join(' -> ')})` : '') +
       `, deadline ${formatDuration(config.shutdownTimeoutMs)}`,
   );
-  const warnings = checkWarnings(config);
+  const warnings = checkWarnings(config, plan);
   if (warnings.length > 0) {
     out.push('', `warnings (${warnings.length}):`, ...warnings.map((w) => `  - ${w}`));
   }

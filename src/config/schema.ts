@@ -1,5 +1,6 @@
 // The JSON Schema (draft-07) of config/appos.yaml: what `apposd schema` prints for editors and
 // what the loader validates against, plus the raw (as-written) TypeScript shape it describes.
+import { PASS_ENV_PATTERN } from './program-env.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 /** Signal names accepted by `stop_signal`, without the SIG prefix. */
@@ -16,6 +17,7 @@ export const DEFINITION_WORDS: Readonly<Record<string, string>> = {
   dependsOn: 'a map of NAME: started | ready | completed, or a list of names',
   envValue: 'a string, number or boolean',
   probe: 'a probe like { tcp: "127.0.0.1:6379" }',
+  passEnv: 'a list of variable names or globs like [PB_SUPERUSER_*]',
 };
 
 const duration = (description: string, example: string) => ({
@@ -72,6 +74,11 @@ const programSchema = {
         'argv list, or a string split like a shell would (no shell is run: use [sh, -c, ...]).',
     },
     cwd: str("Working directory (relative: to apposd's working directory)."),
+    pass_env: {
+      $ref: '#/definitions/passEnv',
+      description:
+        "Also inherit these of apposd's variables (names or globs), added to the top level's.",
+    },
     env: {
       type: 'object',
       description: 'Environment variables on top of env_file and the inherited environment.',
@@ -102,6 +109,10 @@ const programSchema = {
       uniqueItems: true,
     },
     start_seconds: duration('Up this long counts as a successful start. Default: 1s.', '1s'),
+    start_timeout: duration(
+      'With a ready probe: a start that is not ready this long counts as failed. Default: 60s.',
+      '60s',
+    ),
     start_retries: {
       type: 'integer',
       minimum: 0,
@@ -181,6 +192,11 @@ const schema = {
   properties: {
     data_dir: str("Where programs keep their data (relative: to apposd's working directory)."),
     shutdown_timeout: duration('Global deadline for a graceful shutdown. Default: 8s.', '8s'),
+    pass_env: {
+      $ref: '#/definitions/passEnv',
+      description:
+        'apposd\'s variables every program inherits besides PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ. ["*"]: all.',
+    },
     log: {
       type: 'object',
       description: 'apposd and program logs.',
@@ -273,6 +289,12 @@ const schema = {
       items: { type: ['string', 'number'] },
     },
     envValue: { type: ['string', 'number', 'boolean'] },
+    passEnv: {
+      type: 'array',
+      description: 'Variable names or globs (* any run, ? one character).',
+      items: { type: 'string', pattern: PASS_ENV_PATTERN },
+      uniqueItems: true,
+    },
     dependsOn: {
       type: ['object', 'array'],
       description: 'Programs to wait for: NAME: started | ready | completed, or a list (ready).',
@@ -316,6 +338,7 @@ export interface RawProbe {
 export interface RawProgram {
   command: Command;
   cwd?: string;
+  pass_env?: string[];
   env?: Record<string, string | number | boolean>;
   env_file?: string;
   user?: string | number;
@@ -327,6 +350,7 @@ export interface RawProgram {
   restart?: 'always' | 'on-failure' | 'never';
   exit_codes?: number[];
   start_seconds?: Duration;
+  start_timeout?: Duration;
   start_retries?: number;
   backoff?: { initial?: Duration; max?: Duration };
   stop_signal?: string;
@@ -363,6 +387,7 @@ export interface RawRoute {
 export interface RawConfig {
   data_dir?: string;
   shutdown_timeout?: Duration;
+  pass_env?: string[];
   log?: {
     format?: 'json' | 'pretty';
     level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

@@ -36,6 +36,11 @@ export interface ProgramConfig {
   /** argv; a string command in the file is split like a shell would, never run by one. */
   readonly command: readonly string[];
   readonly cwd?: string;
+  /**
+   * What it inherits of apposd's environment: the base set (PATH, HOME, USER, LOGNAME, LANG,
+   * LC_*, TZ) and what `pass_env` names. Values may be secrets: never log them.
+   */
+  readonly inherited: Readonly<Record<string, string>>;
   /** `env_file` entries first, then `env` on top. Values may be secrets: never log them. */
   readonly env: Readonly<Record<string, string>>;
   readonly envFile?: string;
@@ -48,6 +53,8 @@ export interface ProgramConfig {
   readonly restart: RestartPolicy;
   readonly exitCodes: readonly number[];
   readonly startSecondsMs: Ms;
+  /** With a ready probe: the most a start may take to pass it before it counts as failed. */
+  readonly startTimeoutMs: Ms;
   readonly startRetries: number;
   readonly backoff: { readonly initialMs: Ms; readonly maxMs: Ms };
   readonly stopSignal: NodeJS.Signals;
@@ -55,6 +62,14 @@ export interface ProgramConfig {
   readonly critical: boolean;
   readonly ready?: ProbeConfig;
   readonly live?: ProbeConfig;
+}
+
+/** The order of a config's programs, computed by supervisor/order.ts; described by plan.ts. */
+export interface StartPlan {
+  /** Programs in start order. */
+  readonly order: readonly ProgramConfig[];
+  /** The slowest chain of stop timeouts in shutdown order (first stopped first). */
+  readonly shutdown: { readonly ms: number; readonly chain: readonly string[] };
 }
 
 export type LogFormat = 'json' | 'pretty';
@@ -116,6 +131,21 @@ export interface BackupsConfig {
   readonly sources: readonly BackupSource[];
 }
 
+/** Where an unset variable is used: the value's place in the file and its key path. */
+export interface VariableUse {
+  readonly file: string;
+  readonly line?: number;
+  readonly col?: number;
+  /** e.g. `programs.backend.command[2]`. */
+  readonly path: string;
+}
+
+/** A `${VAR}` or `$VAR` without a default whose variable is not set: it became "". */
+export interface UnsetVariable {
+  readonly name: string;
+  readonly uses: readonly VariableUse[];
+}
+
 export interface AppConfig {
   /** Absolute path of the file this was loaded from. */
   readonly file: string;
@@ -133,4 +163,6 @@ export interface AppConfig {
   readonly backups?: BackupsConfig;
   /** Non-fatal findings while loading (e.g. "${FOO} is not set"); names only, no values. */
   readonly loadWarnings?: readonly string[];
+  /** Variables used without a default that are not set, with where each is used. */
+  readonly unsetVariables?: readonly UnsetVariable[];
 }

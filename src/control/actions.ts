@@ -1,14 +1,12 @@
 // start/stop/restart over a list of programs, one outcome per program: start in start order,
 // stop last-started first, restart as "stop all of them, then start all of them"; with `all`,
 // programs already where the verb would take them are left out (supervisorctl's rule).
-import type { ActionResult, State, SupervisorApi } from '../supervisor/api.js';
+import type { ActionResult, SupervisorApi } from '../supervisor/api.js';
+import { RESTING_STATES as AT_REST } from '../wire/shapes.js';
 import type { ActionResultView } from './protocol.js';
 
 /** A verb that acts on programs and waits for the outcome. */
 export type ActionVerb = 'start' | 'stop' | 'restart';
-
-/** States with no process and nothing scheduled: a restart has nothing to stop there. */
-const AT_REST: ReadonlySet<State> = new Set(['STOPPED', 'EXITED', 'FATAL']);
 
 function view(r: ActionResult): ActionResultView {
   return { name: r.name, ok: r.ok, message: r.message };

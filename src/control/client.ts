@@ -1,6 +1,7 @@
 // appos-ctl's side of the control socket: JSON requests and the follow stream over node:http
 // with `socketPath`, and the mapping of every failure to one line and an exit code.
 import { request, type IncomingMessage } from 'node:http';
+import { ERRORS, EXIT } from '../errors.js';
 import type { ErrorBody, FollowMessage, UnknownName } from './protocol.js';
 
 /** A failure with the one line appos-ctl prints and the exit code it leaves with. */
@@ -33,15 +34,21 @@ export function connectionError(err: NodeJS.ErrnoException, socket: string): Ctl
     case 'ENOENT':
     case 'ECONNREFUSED':
     case 'ENOTDIR':
-      return new CtlError(`apposd is not running (no socket at ${socket})`, 2);
+      return new CtlError(
+        `apposd is not running (no socket at ${socket})`,
+        ERRORS.APPOS_ERR_NOT_RUNNING.exit,
+      );
     case 'EACCES':
     case 'EPERM':
-      return new CtlError(`permission denied on ${socket} (appos-ctl must run as root)`, 1);
+      return new CtlError(
+        `permission denied on ${socket} (appos-ctl must run as root)`,
+        EXIT.FAILED,
+      );
     case 'ECONNRESET':
     case 'EPIPE':
-      return new CtlError(`apposd closed the connection (socket ${socket})`, 1);
+      return new CtlError(`apposd closed the connection (socket ${socket})`, EXIT.FAILED);
     default:
-      return new CtlError(`cannot reach apposd at ${socket}: ${err.message}`, 1);
+      return new CtlError(`cannot reach apposd at ${socket}: ${err.message}`, EXIT.FAILED);
   }
 }
 
@@ -70,7 +77,7 @@ function open(options: ClientOptions, method: string, path: string, body?: unkno
     req.setTimeout(timeoutMs, () => {
       failure = new CtlError(
         `apposd did not answer within ${timeoutMs / 1000}s (socket ${options.socket})`,
-        1,
+        EXIT.FAILED,
       );
       req.destroy(failure);
     });
@@ -87,7 +94,7 @@ function readAll(res: IncomingMessage, socket: string): Promise<string> {
     res.once('end', () => resolve(text));
     res.once('error', (err: NodeJS.ErrnoException) => reject(connectionError(err, socket)));
     res.once('aborted', () =>
-      reject(new CtlError(`apposd closed the connection (socket ${socket})`, 1)),
+      reject(new CtlError(`apposd closed the connection (socket ${socket})`, EXIT.FAILED)),
     );
   });
 }
@@ -96,13 +103,13 @@ function errorFrom(status: number, text: string): CtlError {
   try {
     const body = JSON.parse(text) as Partial<ErrorBody>;
     if (body.error && typeof body.error.message === 'string') {
-      return new CtlError(body.error.message, 1, body.error.code, body.error.unknown);
+      return new CtlError(body.error.message, EXIT.FAILED, body.error.code, body.error.unknown);
     }
   } catch {
     // Not JSON: fall through to the generic line.
   }
-  if (status === 503) return new CtlError('apposd is shutting down', 1);
-  return new CtlError(`unexpected answer from apposd (HTTP ${status})`, 1);
+  if (status === 503) return new CtlError('apposd is shutting down', EXIT.FAILED);
+  return new CtlError(`unexpected answer from apposd (HTTP ${status})`, EXIT.FAILED);
 }
 
 /** Sends one request and returns the parsed JSON answer; throws CtlError on any failure. */
@@ -119,7 +126,7 @@ export async function call<T>(
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new CtlError(`unexpected answer from apposd (not JSON, HTTP ${status})`, 1);
+    throw new CtlError(`unexpected answer from apposd (not JSON, HTTP ${status})`, EXIT.FAILED);
   }
 }
 
@@ -149,7 +156,10 @@ export function follow(
       let pending = '';
       const lost = (): void => {
         if (stopped) resolve();
-        else reject(new CtlError(`lost the connection to apposd (socket ${options.socket})`, 1));
+        else
+          reject(
+            new CtlError(`lost the connection to apposd (socket ${options.socket})`, EXIT.FAILED),
+          );
       };
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -162,7 +172,11 @@ export function follow(
           try {
             onMessage(JSON.parse(line) as FollowMessage);
           } catch (err) {
-            reject(err instanceof CtlError ? err : new CtlError('unexpected data from apposd', 1));
+            reject(
+              err instanceof CtlError
+                ? err
+                : new CtlError('unexpected data from apposd', EXIT.FAILED),
+            );
             res.destroy();
             return;
           }

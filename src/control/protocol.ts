@@ -1,9 +1,21 @@
 // The control socket's versioned JSON API (/v1/...): route paths, request and response shapes
-// and error codes, shared by the daemon's control server and the appos-ctl CLI. Imports nothing,
-// so the CLI can load it without fastify, pino or the supervisor.
+// and error codes, shared by the daemon's control server and the appos-ctl CLI. Imports only
+// the wire shapes and the error catalogue, so the CLI loads it without the daemon's rooms.
+import { API_ERRORS } from '../errors.js';
+import type { ProgramView, State } from '../wire/shapes.js';
 
-/** The socket used when neither `--socket` nor `$APPOS_CTL_SOCKET` is given. */
-export const DEFAULT_SOCKET = '/run/appos/ctl.sock';
+export { DEFAULT_SOCKET } from '../wire/shapes.js';
+export type {
+  ExitView,
+  HealthProgramView,
+  HealthResponse,
+  ProbeView,
+  ProgramView,
+  State as StateName,
+} from '../wire/shapes.js';
+
+/** The stable codes of the API's errors (`{ error: { code, message } }`): see errors.ts. */
+export const ERROR_CODES = API_ERRORS;
 
 /** Every route of the API; all answer JSON except LOGS_FOLLOW, which streams NDJSON. */
 export const ROUTES = {
@@ -39,70 +51,10 @@ export const ROUTES = {
   DOCTOR: '/v1/doctor',
 } as const;
 
-/** The stable codes of the API's errors (`{ error: { code, message } }`). */
-export const ERROR_CODES = {
-  BAD_REQUEST: 'APPOS_ERR_BAD_REQUEST',
-  NOT_FOUND: 'APPOS_ERR_NOT_FOUND',
-  UNKNOWN_PROGRAM: 'APPOS_ERR_UNKNOWN_PROGRAM',
-  STOPPING: 'APPOS_ERR_STOPPING',
-  INTERNAL: 'APPOS_ERR_INTERNAL',
-} as const;
-
 /** The word that selects every program in start/stop/restart/signal. */
 export const ALL = 'all';
 
-export type StateName =
-  'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL';
-
 export type StreamName = 'stdout' | 'stderr';
-
-export interface ProbeView {
-  ok: boolean;
-  latency_ms: number;
-  /** ISO time the check ended. */
-  at: string;
-  error?: string;
-}
-
-export interface ExitView {
-  /** Exit code, or null when killed by a signal. */
-  code: number | null;
-  signal: string | null;
-  /** Whether the code was one of the program's exit_codes. */
-  expected: boolean;
-  /** ISO time of the exit. */
-  at: string;
-  /** Seconds since the exit, when the answer was built. */
-  ago_s: number;
-}
-
-/** One program's status as the API reports it (times relative to the answer's making). */
-export interface ProgramView {
-  name: string;
-  kind: 'daemon' | 'oneshot';
-  state: StateName;
-  ready: boolean;
-  healthy: boolean;
-  pid: number | null;
-  /** ISO time the current process was spawned. */
-  started_at: string | null;
-  /** Seconds the current process has run, or null when there is none. */
-  uptime_s: number | null;
-  restarts: number;
-  critical: boolean;
-  /** A oneshot that ran to completion with an expected exit code. */
-  completed: boolean;
-  /** Why the program is in its state ("spawn failed: ENOENT", "waiting for redis", ...). */
-  reason: string;
-  last_exit: ExitView | null;
-  /** ISO time of the next automatic start attempt (BACKOFF only). */
-  next_retry_at: string | null;
-  /** Seconds until that attempt. */
-  retry_in_s: number | null;
-  probes: { ready: ProbeView | null; live: ProbeView | null };
-  /** ISO time of a scheduled oneshot's next run (`schedule:`); null without a schedule. */
-  next_run_at?: string | null;
-}
 
 export interface StatusResponse {
   programs: ProgramView[];
@@ -137,8 +89,8 @@ export interface JournalEntryView {
   at: string;
   program: string;
   run: number;
-  from: StateName;
-  to: StateName;
+  from: State;
+  to: State;
   reason: string;
 }
 
@@ -172,28 +124,6 @@ export interface ReloadResponse {
 
 export interface ShutdownResponse {
   ok: true;
-}
-
-export interface HealthProgramView {
-  state: StateName;
-  ready: boolean;
-  healthy: boolean;
-  pid: number | null;
-  uptime_s: number;
-  restarts: number;
-  critical: boolean;
-  last_exit: { code: number | null; signal: string | null; at: string } | null;
-  probe: ProbeView | null;
-}
-
-/** CONTRACT.md's health report plus the verdict and the programs that are not up. */
-export interface HealthResponse {
-  healthy: boolean;
-  status: 'starting' | 'ok' | 'degraded' | 'stopping';
-  uptime_s: number;
-  programs: Record<string, HealthProgramView>;
-  /** Programs neither RUNNING+ready nor a completed oneshot (stopped ones included). */
-  down: { name: string; state: StateName; critical: boolean }[];
 }
 
 export interface VersionResponse {

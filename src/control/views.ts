@@ -1,43 +1,16 @@
 // Turns the supervisor's and the log room's in-memory shapes into the control API's JSON views
-// (protocol.ts): ISO times, relative seconds computed once, when the answer is built.
+// (protocol.ts), with the shared builders of wire/views.ts.
 import type { LogLine } from '../log/api.js';
-import type {
-  ExitInfo,
-  JournalEntry,
-  ProbeResult,
-  ProgramStatus,
-  SupervisorApi,
-} from '../supervisor/api.js';
-import { healthReport, isUp } from '../supervisor/health.js';
-import type {
-  ExitView,
-  HealthResponse,
-  JournalEntryView,
-  LogLineView,
-  ProbeView,
-  ProgramView,
-} from './protocol.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-const seconds = (ms: number): number => Math.max(0, Math.round(ms / 100) / 10);
-
-function probeView(p: ProbeResult | null): ProbeView | null {
-  if (!p) return null;
-  const view: ProbeView = { ok: p.ok, latency_ms: Math.round(p.latencyMs), at: iso(p.at) };
-  if (p.error !== undefined) view.error = p.error;
-  return view;
-}
-
-function exitView(e: ExitInfo | null, now: number): ExitView | null {
-  if (!e) return null;
-  return {
-    code: e.code,
-    signal: e.signal,
-    expected: e.expected,
-    at: iso(e.at),
-    ago_s: seconds(now - e.at),
-  };
-}
+import type { JournalEntry, ProgramStatus, SupervisorApi } from '../supervisor/api.js';
+import {
+  exitView,
+  healthReport,
+  iso,
+  isUp,
+  probeView,
+  secondsOf as seconds,
+} from '../wire/views.js';
+import type { HealthResponse, JournalEntryView, LogLineView, ProgramView } from './protocol.js';
 
 /** One program's status as the API reports it. */
 export function programView(
@@ -85,7 +58,7 @@ export function logLineView(l: LogLine): LogLineView {
   return { program: l.program, stream: l.stream, line: l.line, at: iso(l.at) };
 }
 
-/** The shared health verdict (supervisor/health.ts) plus the programs that are not up. */
+/** The shared health verdict (wire/views.ts) plus the programs that are not up. */
 export function healthView(api: SupervisorApi, now = Date.now()): HealthResponse {
   const { healthy, report } = healthReport(api, now);
   const down = api

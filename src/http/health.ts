@@ -1,9 +1,9 @@
 // GET|HEAD /api/health on the public listener, answered straight on the raw server: the shared
-// health verdict (supervisor/health.ts) as JSON, 200 or 503, computed from memory on each
+// health verdict (wire/views.ts) as JSON, 200 or 503, computed from memory on each
 // request; other methods get 405 without their body being read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SupervisorApi } from '../supervisor/api.js';
-import { healthReport } from '../supervisor/health.js';
+import { healthReport } from '../wire/views.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** What the health endpoint reads. */

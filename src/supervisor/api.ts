@@ -1,17 +1,10 @@
 // The supervisor's face to the rest of apposd: the status shapes, the journal, events and
 // actions that http/ and control/ use. Nothing here knows about HTTP, sockets or pino.
 import type { ProgramConfig } from '../config/types.js';
+import type { ProbeOutcome } from '../probes/types.js';
+import type { State } from '../wire/shapes.js';
 
-export const STATES = [
-  'STOPPED',
-  'STARTING',
-  'RUNNING',
-  'BACKOFF',
-  'STOPPING',
-  'EXITED',
-  'FATAL',
-] as const;
-export type State = (typeof STATES)[number];
+export { STATES, type State } from '../wire/shapes.js';
 
 export interface ExitInfo {
   /** Exit code, or null when killed by a signal. */
@@ -23,14 +16,8 @@ export interface ExitInfo {
   readonly expected: boolean;
 }
 
-export interface ProbeResult {
-  readonly ok: boolean;
-  /** Epoch ms of the check's end. */
-  readonly at: number;
-  readonly latencyMs: number;
-  /** Human-readable failure; absent when ok. Never contains config values such as secrets. */
-  readonly error?: string;
-}
+/** One probe check's result (the probes room's shape). */
+export type ProbeResult = ProbeOutcome;
 
 export interface ProgramStatus {
   readonly name: string;

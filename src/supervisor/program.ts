@@ -1,23 +1,59 @@
-// One supervised program: its process runs (numbered), timers, probes and the decisions taken
-// when its process exits. Every state change goes through the transition table and is handed
-// to the supervisor, which journals it, emits it and reacts (dependencies, critical exits).
+// One supervised program: feeds events to the pure machine (machine.ts) one at a time and runs
+// the effects it returns (timers, spawner, probes, output). Owns its fields privately; the
+// supervisor only sends events and reads status.
 import type { ProgramConfig } from '../config/types.js';
 import { ProbeRunner } from '../probes/runner.js';
 import type { ExitInfo, OutputSink, ProbeResult, ProgramStatus, State } from './api.js';
-import { type RawExit, describeExit, isExpectedExit, seconds } from './exit-status.js';
-import { RESTING_STATES, transition } from './program-state.js';
-import { decideOnExit } from './restart-policy.js';
+import { step } from './machine.js';
+import {
+  type Effect,
+  type ProbeName,
+  type ProgramData,
+  type ProgramEvent,
+  type TimerKind,
+  initialData,
+  statusOf,
+} from './machine-types.js';
+import { RESTING_STATES } from './program-state.js';
 import { type ChildHandle, SpawnError, type Spawner } from './spawner.js';
+
+/** One state change: which run moved, from where to where, and why. */
+export interface Move {
+  readonly run: number;
+  readonly from: State;
+  readonly to: State;
+  readonly reason: string;
+}
 
 /** How a program talks back to its supervisor. */
 export interface ProgramHooks {
-  transition(p: Program, from: State, to: State, reason: string): void;
+  /** A state change of run `run`, with the program's status as it was right after it. */
+  transition(p: Program, move: Move, status: ProgramStatus): void;
   readyChanged(p: Program, ready: boolean): void;
-  probe(p: Program, probe: 'ready' | 'live', result: ProbeResult, failures: number): void;
+  probe(p: Program, probe: ProbeName, result: ProbeResult, failures: number): void;
   /** Called when a process ends up spawned, with its pid, or when a spawn failed. */
-  spawned(p: Program, pid: number | null, error?: SpawnError): void;
-  exited(p: Program, exit: ExitInfo, requested: boolean): void;
+  spawned(p: Program, pid: number | null, error?: string): void;
+  exited(p: Program, exit: ExitInfo, requested: boolean, run: number): void;
+  /** An event the machine does not allow in the current state was dropped. */
+  ignored(p: Program, why: string): void;
+  /** Every effect of one event has run; `moved` tells whether the state changed. */
+  settled(p: Program, moved: boolean): void;
 }
+
+/** A running probe, as program.ts needs it (ProbeRunner, or a unit test's fake). */
+export interface ProbeHandle {
+  start(): void;
+  stop(): void;
+  /** Changes the time between checks (the ready probe's ramp). */
+  setInterval(ms: number): void;
+  readonly intervalMs: number;
+}
+
+/** Makes the probe runner for one of a program's probes. */
+export type ProbeFactory = (
+  cfg: NonNullable<ProgramConfig['ready']>,
+  onResult: (result: ProbeResult, failures: number) => void,
+) => ProbeHandle;
 
 export interface ProgramDeps {
   spawner: Spawner;
@@ -25,333 +61,226 @@ export interface ProgramDeps {
   hooks: ProgramHooks;
   /** True once apposd is shutting down: nothing is restarted any more. */
   isStopping: () => boolean;
+  /** Defaults to the real ProbeRunner. */
+  probes?: ProbeFactory;
 }
 
-const GROUP_POLL_MS = 50;
 /** The first ready-probe interval; it doubles up to the probe's own interval. */
 const READY_RAMP_START_MS = 25;
 
+const realProbes: ProbeFactory = (cfg, onResult) => new ProbeRunner(cfg, onResult);
+
 /** A program and its current run. Created and driven by the Supervisor only. */
 export class Program {
-  state: State = 'STOPPED';
-  /** Spawn counter: events of an older run are dropped. */
-  run = 0;
-  pid: number | null = null;
-  startedAt: number | null = null;
-  restarts = 0;
-  /** Consecutive failed starts; reset once a start sticks. */
-  failures = 0;
-  ready = false;
-  healthy = true;
-  completed = false;
-  lastExit: ExitInfo | null = null;
-  nextRetryAt: number | null = null;
-  reason = 'not started';
-  /** The last spawn error's short cause ("ENOENT"), for one-line outcomes. */
-  spawnError: string | null = null;
-  /** Wanted running: the supervisor starts it once its dependencies allow. */
-  pending = false;
-  /** Set by the supervisor while `pending` waits on dependencies. */
-  waiting: string | null = null;
-  readyResult: ProbeResult | null = null;
-  liveResult: ProbeResult | null = null;
+  #data: ProgramData;
+  readonly #deps: ProgramDeps;
+  readonly #probes: ProbeFactory;
+  readonly #queue: ProgramEvent[] = [];
+  #busy = false;
+  readonly #timers = new Map<TimerKind, NodeJS.Timeout>();
+  readonly #runners = new Map<ProbeName, ProbeHandle>();
+  #child: ChildHandle | null = null;
+  #stopWaiters: (() => void)[] = [];
 
-  private stuck = false;
-  private stopRequested = false;
-  private timer: NodeJS.Timeout | null = null;
-  private killTimer: NodeJS.Timeout | null = null;
-  private readyRunner: ProbeRunner | null = null;
-  private liveRunner: ProbeRunner | null = null;
-  private stopWaiters: (() => void)[] = [];
-
-  constructor(
-    public cfg: ProgramConfig,
-    private readonly deps: ProgramDeps,
-  ) {}
-
-  get name(): string {
-    return this.cfg.name;
+  constructor(cfg: ProgramConfig, deps: ProgramDeps) {
+    this.#data = initialData(cfg);
+    this.#deps = deps;
+    this.#probes = deps.probes ?? realProbes;
   }
 
+  get name(): string {
+    return this.#data.cfg.name;
+  }
+  get cfg(): ProgramConfig {
+    return this.#data.cfg;
+  }
+  get state(): State {
+    return this.#data.state;
+  }
+  /** Spawn counter (1, 2, ...); 0 before the first spawn. */
+  get run(): number {
+    return this.#data.run;
+  }
+  get pending(): boolean {
+    return this.#data.pending;
+  }
+  get completed(): boolean {
+    return this.#data.completed;
+  }
+  get ready(): boolean {
+    return this.#data.ready;
+  }
+  get reason(): string {
+    return this.#data.reason;
+  }
+  get spawnError(): string | null {
+    return this.#data.spawnError;
+  }
   /** True when no process runs and nothing is scheduled. */
   get resting(): boolean {
-    return RESTING_STATES.has(this.state);
+    return RESTING_STATES.has(this.#data.state);
   }
 
   status(): ProgramStatus {
-    const reason =
-      this.state === 'STOPPED' && this.pending && this.waiting ? this.waiting : this.reason;
-    return {
-      name: this.name,
-      kind: this.cfg.kind,
-      state: this.state,
-      ready: this.ready,
-      healthy: this.healthy,
-      pid: this.pid,
-      startedAt: this.pid === null ? null : this.startedAt,
-      restarts: this.restarts,
-      critical: this.cfg.critical,
-      lastExit: this.lastExit,
-      nextRetryAt: this.nextRetryAt,
-      reason,
-      completed: this.completed,
-      pending: this.pending,
-      readyProbe: this.readyResult,
-      liveProbe: this.liveResult,
-    };
+    return statusOf(this.#data);
   }
 
-  private to(next: State, reason: string): void {
-    const from = this.state;
-    this.state = transition(from, next);
-    this.reason = reason;
-    this.deps.hooks.transition(this, from, next, reason);
-  }
-
-  private setReady(ready: boolean): void {
-    if (this.ready === ready) return;
-    this.ready = ready;
-    this.deps.hooks.readyChanged(this, ready);
-  }
-
-  private clearTimers(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.readyRunner?.stop();
-    this.readyRunner = null;
-    this.liveRunner?.stop();
-    this.liveRunner = null;
-  }
-
-  /** Spawns a new run. Allowed from STOPPED, EXITED, FATAL and BACKOFF. */
-  launch(reason: string): void {
-    this.clearTimers();
-    this.run += 1;
-    if (this.run > 1) this.restarts += 1;
-    const run = this.run;
-    this.stuck = false;
-    this.completed = false;
-    this.stopRequested = false;
-    this.nextRetryAt = null;
-    this.spawnError = null;
-    this.healthy = true;
-    this.readyResult = null;
-    this.liveResult = null;
-    this.to('STARTING', reason);
-    this.deps.spawner.spawn(this.cfg).then(
-      (child) => this.onSpawned(run, child),
-      (err: unknown) => this.onSpawnFailed(run, err),
-    );
-  }
-
-  private onSpawnFailed(run: number, err: unknown): void {
-    if (run !== this.run) return;
-    const e = err instanceof SpawnError ? err : new SpawnError(String(err), 'error');
-    this.spawnError = e.short;
-    this.deps.hooks.spawned(this, null, e);
-    if (this.state === 'STOPPING') return this.finishStop();
-    this.failures += 1;
-    this.to('FATAL', e.message);
-  }
-
-  private onSpawned(run: number, child: ChildHandle): void {
-    if (run !== this.run) {
-      this.deps.spawner.killTree(child.pid, this.name);
-      return;
-    }
-    this.pid = child.pid;
-    this.startedAt = Date.now();
-    this.deps.sink.attach(this.name, 'stdout', child.stdout);
-    this.deps.sink.attach(this.name, 'stderr', child.stderr);
-    void child.exit.then((raw) => this.onExit(run, child.pid, raw));
-    this.deps.hooks.spawned(this, child.pid);
-    if (this.stopRequested) {
-      this.deps.spawner.signalGroup(child.pid, this.cfg.stopSignal);
-      return;
-    }
-    this.timer = setTimeout(() => this.onStuck(run), this.cfg.startSecondsMs);
-    const probe = this.cfg.ready;
-    if (probe && this.cfg.kind === 'daemon') {
-      // Dependents wait on this probe: check early and often at first, then back off to the
-      // configured interval (25 ms, 50 ms, 100 ms ... interval).
-      const first = Math.min(READY_RAMP_START_MS, probe.intervalMs);
-      const runner = new ProbeRunner({ ...probe, intervalMs: first }, (result, failures) => {
-        if (run !== this.run || this.state !== 'STARTING') return;
-        this.readyResult = result;
-        this.deps.hooks.probe(this, 'ready', result, failures);
-        if (result.ok) return this.becomeRunning(run, 'ready probe passed');
-        this.reason = `waiting for ready probe: ${result.error ?? 'failed'}`;
-        runner.setInterval(Math.min(runner.intervalMs * 2, probe.intervalMs));
-      });
-      this.readyRunner = runner;
-      runner.start();
-    }
-  }
-
-  private onStuck(run: number): void {
-    if (run !== this.run) return;
-    this.timer = null;
-    this.stuck = true;
-    this.failures = 0;
-    if (this.state === 'STARTING' && !(this.cfg.ready && this.cfg.kind === 'daemon')) {
-      this.becomeRunning(run, `up for ${seconds(this.cfg.startSecondsMs)}`);
-    }
-  }
-
-  private becomeRunning(run: number, reason: string): void {
-    this.readyRunner?.stop();
-    this.readyRunner = null;
-    this.to('RUNNING', reason);
-    if (this.cfg.kind === 'daemon') this.setReady(true);
-    const live = this.cfg.live;
-    if (live) {
-      this.liveRunner = new ProbeRunner(live, (result, failures) => {
-        if (run !== this.run || this.state !== 'RUNNING') return;
-        this.liveResult = result;
-        this.deps.hooks.probe(this, 'live', result, failures);
-        if (result.ok) {
-          this.healthy = true;
-        } else if (failures >= live.retries) {
-          this.healthy = false;
-          void this.restartFor(`live probe failed ${failures} times: ${result.error ?? 'failed'}`);
-        }
-      });
-      this.liveRunner.start();
-    }
-  }
-
-  private async restartFor(reason: string): Promise<void> {
-    await this.stop(reason);
-    if (this.state === 'STOPPED' && !this.deps.isStopping()) this.launch(`restart: ${reason}`);
-  }
-
-  private onExit(run: number, pid: number, raw: RawExit): void {
-    if (run !== this.run) return;
-    this.clearTimers();
-    this.pid = null;
-    this.setReady(false);
-    const expected = isExpectedExit(raw, this.cfg.exitCodes);
-    const exit: ExitInfo = { code: raw.code, signal: raw.signal, at: Date.now(), expected };
-    this.lastExit = exit;
-    const requested = this.stopRequested;
-    this.deps.hooks.exited(this, exit, requested);
-    if (requested) return this.awaitGroup(pid);
-    // Nobody asked for this exit: whatever the program left in its group goes with it.
-    if (this.deps.spawner.groupAlive(pid)) this.deps.spawner.killTree(pid, this.name);
-    const how = describeExit(raw);
-    if (this.deps.isStopping()) {
-      this.to('EXITED', `exited during shutdown (${how})`);
-      return;
-    }
-    const d = decideOnExit(this.cfg, {
-      stuck: this.stuck,
-      expected,
-      failures: this.failures,
-    });
-    switch (d.next) {
-      case 'restart':
-        this.failures = 0;
-        this.to('EXITED', `exited (${how})`);
-        this.launch(`restart after ${how}`);
-        return;
-      case 'backoff': {
-        this.failures = d.failures;
-        this.nextRetryAt = Date.now() + d.delayMs;
-        this.to(
-          'BACKOFF',
-          `exited too quickly (${how}); retry ${d.failures} of ${this.cfg.startRetries} in ${seconds(d.delayMs)}`,
-        );
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          if (this.state === 'BACKOFF' && !this.deps.isStopping())
-            this.launch(`retry ${d.failures} of ${this.cfg.startRetries}`);
-        }, d.delayMs);
-        return;
-      }
-      case 'exited':
-        this.completed = d.completed;
-        this.to('EXITED', d.completed ? `completed (${how})` : `exited (${how})`);
-        return;
-      case 'fatal':
-        this.failures = d.failures;
-        this.to(
-          'FATAL',
-          this.cfg.restart === 'never' || d.failures === 1
-            ? `exited (${how})`
-            : `exited (${how}); gave up after ${d.failures} attempts`,
-        );
-        return;
+  /** Hands one event to the machine; events sent while one is being handled queue behind it. */
+  send(event: ProgramEvent): void {
+    this.#queue.push(event);
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) this.#handle(e);
+    } finally {
+      this.#busy = false;
     }
   }
 
   /** Stops the program's process group; resolves once nothing of it runs. */
   stop(reason: string): Promise<void> {
-    switch (this.state) {
-      case 'STOPPED':
-      case 'EXITED':
-      case 'FATAL':
-        this.pending = false;
-        return Promise.resolve();
-      case 'BACKOFF':
-        this.pending = false;
-        this.clearTimers();
-        this.nextRetryAt = null;
-        this.to('STOPPED', reason);
-        return Promise.resolve();
-      case 'STOPPING':
-        return new Promise((resolve) => this.stopWaiters.push(resolve));
-      case 'STARTING':
-      case 'RUNNING': {
-        this.pending = false;
-        this.stopRequested = true;
-        this.clearTimers();
-        this.setReady(false);
-        this.to('STOPPING', reason);
-        if (this.pid !== null) this.deps.spawner.signalGroup(this.pid, this.cfg.stopSignal);
-        const leader = this.pid;
-        this.killTimer = setTimeout(() => {
-          this.killTimer = null;
-          this.deps.spawner.killTree(leader ?? this.pid, this.name);
-        }, this.cfg.stopTimeoutMs);
-        return new Promise((resolve) => this.stopWaiters.push(resolve));
-      }
-    }
-  }
-
-  /** After the leader exited on request: wait until its group is empty too. */
-  private awaitGroup(pgid: number): void {
-    if (!this.deps.spawner.groupAlive(pgid)) return this.finishStop();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.state === 'STOPPING') this.awaitGroup(pgid);
-    }, GROUP_POLL_MS);
-  }
-
-  private finishStop(): void {
-    if (this.killTimer) clearTimeout(this.killTimer);
-    this.killTimer = null;
-    this.clearTimers();
-    this.stopRequested = false;
-    const how = this.lastExit ? describeExit(this.lastExit) : 'never ran';
-    this.to('STOPPED', `stopped (${how})`);
-    const waiters = this.stopWaiters;
-    this.stopWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** SIGKILLs the whole tree now (the shutdown deadline passed). */
-  kill(): void {
-    this.deps.spawner.killTree(this.pid, this.name);
+    this.send({ type: 'cancel', reason });
+    if (this.#data.state !== 'STOPPING') return Promise.resolve();
+    return new Promise((resolve) => this.#stopWaiters.push(resolve));
   }
 
   /** Sends a signal to the program's process group. */
   signal(sig: NodeJS.Signals): boolean {
-    return this.pid !== null && this.deps.spawner.signalGroup(this.pid, sig);
+    const pid = this.#data.pid;
+    return pid !== null && this.#deps.spawner.signalGroup(pid, sig);
   }
 
-  /** Cancels timers and probes for good (the program is being removed). */
+  /** Cancels timers and probes for good (the program is being removed, or apposd exits). */
   dispose(): void {
-    this.clearTimers();
-    if (this.killTimer) clearTimeout(this.killTimer);
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    for (const r of this.#runners.values()) r.stop();
+    this.#runners.clear();
+  }
+
+  #handle(event: ProgramEvent): void {
+    const before = this.#data.state;
+    const { data, effects } = step(this.#data, event, {
+      now: Date.now(),
+      shuttingDown: this.#deps.isStopping(),
+    });
+    this.#data = data;
+    let moved = false;
+    for (const fx of effects) {
+      if (fx.type === 'transition') moved = true;
+      this.#run(fx);
+    }
+    if (moved || before !== this.#data.state) this.#deps.hooks.settled(this, true);
+    else if (effects.length > 0) this.#deps.hooks.settled(this, false);
+  }
+
+  #run(fx: Effect): void {
+    const { hooks, spawner, sink } = this.#deps;
+    switch (fx.type) {
+      case 'transition':
+        return hooks.transition(
+          this,
+          { run: fx.data.run, from: fx.from, to: fx.to, reason: fx.reason },
+          statusOf(fx.data),
+        );
+      case 'ready':
+        return hooks.readyChanged(this, fx.ready);
+      case 'spawn':
+        return this.#spawn(fx.run);
+      case 'attach': {
+        const child = this.#child;
+        if (!child) return;
+        sink.attach(this.name, 'stdout', child.stdout);
+        sink.attach(this.name, 'stderr', child.stderr);
+        return;
+      }
+      case 'signal':
+        spawner.signalGroup(fx.pid, fx.signal);
+        return;
+      case 'kill-tree':
+        spawner.killTree(fx.pid, this.name);
+        return;
+      case 'timer':
+        return this.#startTimer(fx.timer, fx.ms);
+      case 'clear':
+        for (const kind of fx.timers) {
+          clearTimeout(this.#timers.get(kind));
+          this.#timers.delete(kind);
+        }
+        return;
+      case 'probe-start':
+        return this.#startProbe(fx.probe);
+      case 'probe-stop':
+        this.#runners.get(fx.probe)?.stop();
+        this.#runners.delete(fx.probe);
+        return;
+      case 'probed':
+        return hooks.probe(this, fx.probe, fx.result, fx.failures);
+      case 'spawned':
+        return hooks.spawned(this, fx.pid);
+      case 'spawn-failed':
+        return hooks.spawned(this, null, fx.message);
+      case 'exited':
+        return hooks.exited(this, fx.exit, fx.requested, fx.run);
+      case 'stopped': {
+        const waiters = this.#stopWaiters;
+        this.#stopWaiters = [];
+        for (const w of waiters) w();
+        return;
+      }
+      case 'ignored':
+        return hooks.ignored(this, fx.why);
+    }
+  }
+
+  #spawn(run: number): void {
+    const spawner = this.#deps.spawner;
+    spawner.spawn(this.#data.cfg).then(
+      (child) => {
+        this.#child = child;
+        void child.exit.then((exit) =>
+          this.send({ type: 'exited', run, exit, groupAlive: spawner.groupAlive(child.pid) }),
+        );
+        this.send({ type: 'spawned', run, pid: child.pid });
+        this.#child = null;
+      },
+      (err: unknown) => {
+        const e = err instanceof SpawnError ? err : new SpawnError(String(err), 'error');
+        this.send({ type: 'spawn-failed', run, message: e.message, short: e.short });
+      },
+    );
+  }
+
+  #startTimer(kind: TimerKind, ms: number): void {
+    clearTimeout(this.#timers.get(kind));
+    const run = this.#data.run;
+    const timer = setTimeout(() => {
+      this.#timers.delete(kind);
+      const groupAlive =
+        kind === 'group' && this.#data.pgid !== null
+          ? this.#deps.spawner.groupAlive(this.#data.pgid)
+          : false;
+      this.send({ type: 'deadline', run, timer: kind, groupAlive });
+    }, ms);
+    this.#timers.set(kind, timer);
+  }
+
+  #startProbe(which: ProbeName): void {
+    const cfg = this.#data.cfg[which];
+    if (!cfg) return;
+    this.#runners.get(which)?.stop();
+    const run = this.#data.run;
+    // Dependents wait on the ready probe: check early and often at first, then back off to
+    // the configured interval (25 ms, 50 ms, 100 ms ... interval).
+    const ramp = which === 'ready';
+    const first = ramp
+      ? { ...cfg, intervalMs: Math.min(READY_RAMP_START_MS, cfg.intervalMs) }
+      : cfg;
+    const runner = this.#probes(first, (result, failures) => {
+      if (ramp && !result.ok) runner.setInterval(Math.min(runner.intervalMs * 2, cfg.intervalMs));
+      this.send({ type: 'probe', run, probe: which, result, failures });
+    });
+    this.#runners.set(which, runner);
+    runner.start();
   }
 }

@@ -43,7 +43,11 @@ export function decideOnExit(cfg: PolicyConfig, facts: ExitFacts): ExitDecision 
   return failedStart(cfg, facts.failures);
 }
 
-function failedStart(cfg: PolicyConfig, before: number): ExitDecision {
+/** A start that failed (`before` failures already): back off, or give up once past start_retries. */
+export function failedStart(
+  cfg: PolicyConfig,
+  before: number,
+): Extract<ExitDecision, { next: 'backoff' | 'fatal' }> {
   const failures = before + 1;
   if (cfg.restart === 'never' || failures > cfg.startRetries) return { next: 'fatal', failures };
   return { next: 'backoff', delayMs: backoffDelay(cfg.backoff, failures), failures };

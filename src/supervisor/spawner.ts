@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ProgramConfig } from '../config/types.js';
+import { AppError } from '../errors.js';
 import type { RawExit } from './exit-status.js';
 import { PROGRAM_MARKER, groupAlive, programTree } from './proc.js';
 import { resolveIdentity } from './users.js';
@@ -19,13 +20,14 @@ export interface ChildHandle {
 }
 
 /** A spawn that failed before the process ran: the OS error, e.g. "spawn foo ENOENT". */
-export class SpawnError extends Error {
+export class SpawnError extends AppError {
   constructor(
     message: string,
     /** Short cause for one-line outcomes: "ENOENT", "EACCES", "unknown user". */
     readonly short: string,
   ) {
-    super(message);
+    super('APPOS_ERR_SPAWN', message);
+    this.name = 'SpawnError';
   }
 }
 
@@ -61,7 +63,8 @@ export const osSpawner: Spawner = {
     const [file = '', ...args] = cfg.command;
     const sub = spawn(file, args, {
       cwd: cfg.cwd,
-      env: { ...process.env, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
+      // Only what the config lets it inherit; HOME, USER, LOGNAME follow `user`; then env.
+      env: { ...cfg.inherited, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       uid: identity.uid,

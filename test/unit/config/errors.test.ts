@@ -1,9 +1,25 @@
 // The error catalog and exit codes from CONTRACT.md.
 import { expect, test } from 'vitest';
-import { AppError, ERRORS, EXIT, UsageError, isAppError } from '../../../src/errors.js';
+import { API_ERRORS, AppError, ERRORS, EXIT, UsageError, isAppError } from '../../../src/errors.js';
 
 test('exit codes are exactly those of CONTRACT.md', () => {
-  expect(EXIT).toEqual({ OK: 0, CRITICAL: 1, USAGE: 2, STATUS_NOT_RUNNING: 3, CONFIG: 78 });
+  expect(EXIT).toEqual({
+    OK: 0,
+    CRITICAL: 1,
+    FAILED: 1,
+    USAGE: 2,
+    STATUS_NOT_RUNNING: 3,
+    CONFIG: 78,
+  });
+});
+
+test('every code the control API answers with is in the catalogue', () => {
+  for (const code of Object.values(API_ERRORS)) {
+    expect(ERRORS[code].exit).toBe(
+      code === 'APPOS_ERR_UNKNOWN_PROGRAM' ? EXIT.CRITICAL : EXIT.FAILED,
+    );
+  }
+  expect(new UsageError('bad', 'tail').verb).toBe('tail');
 });
 
 test('codes are stable APPOS_ERR_* names', () => {

@@ -1,18 +1,18 @@
-// The start plan: order, the shutdown critical path, warnings, and `apposd check`'s text,
+// The start plan: order (supervisor/order.ts), the shutdown critical path, warnings, and
+// `apposd check`'s text,
 // which must show no env values, argv beyond the executable, or URL credentials.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import {
-  checkWarnings,
-  formatPlan,
-  shutdownCriticalPath,
-  shutdownCriticalPathMs,
-  startOrder,
-  stopBlockers,
-} from '../../../src/config/plan.js';
+import { checkWarnings, formatPlan } from '../../../src/config/plan.js';
 import type { AppConfig, ProgramConfig } from '../../../src/config/types.js';
+import {
+  shutdownCriticalPath,
+  startOrder,
+  startPlan,
+  stopBlockers,
+} from '../../../src/supervisor/order.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const dirs: { cleanup: () => void }[] = [];
@@ -36,6 +36,7 @@ function program(
   return {
     name,
     command: [name],
+    inherited: {},
     env: {},
     priority: 100,
     dependsOn: deps.map((d) => ({ name: d, condition: 'ready' as const })),
@@ -44,6 +45,7 @@ function program(
     restart: 'always',
     exitCodes: [0],
     startSecondsMs: 1000,
+    startTimeoutMs: 60_000,
     startRetries: 3,
     backoff: { initialMs: 200, maxMs: 30_000 },
     stopSignal: 'SIGTERM',
@@ -104,7 +106,7 @@ describe('stopBlockers', () => {
   });
 });
 
-describe('shutdownCriticalPathMs', () => {
+describe('shutdownCriticalPath', () => {
   test('the longest chain of stop timeouts; unrelated programs stop in parallel', () => {
     const programs = [
       program('redis', { stopTimeoutMs: 3000 }),
@@ -113,9 +115,9 @@ describe('shutdownCriticalPathMs', () => {
       program('proxy', { stopTimeoutMs: 500, deps: ['backend'] }),
       program('lonely', { stopTimeoutMs: 4000 }),
     ];
-    expect(shutdownCriticalPathMs(programs)).toBe(5500);
+    expect(shutdownCriticalPath(programs).ms).toBe(5500);
     expect(shutdownCriticalPath(programs).chain).toEqual(['proxy', 'backend', 'redis']);
-    expect(shutdownCriticalPathMs([])).toBe(0);
+    expect(shutdownCriticalPath([]).ms).toBe(0);
   });
 
   test("a completed oneshot has exited and adds nothing to its dependents' chain", () => {
@@ -143,7 +145,7 @@ programs:
   db: { command: [db], stop_timeout: 4s, critical: true, restart: never }
   app: { command: [app], stop_timeout: 3s, depends_on: [db] }
 `);
-    expect(checkWarnings(config)).toEqual([
+    expect(checkWarnings(config, startPlan(config.programs))).toEqual([
       'stopping may take 7s (app 3s -> db 4s) but shutdown_timeout is 6s: lower stop_timeout or raise shutdown_timeout',
       'db: critical with restart: never, so its first exit stops apposd',
     ]);
@@ -160,8 +162,8 @@ programs:
     depends_on: [manual]
     ready: { tcp: "127.0.0.1:2", interval: 1s, timeout: 2s }
 `);
-    expect(checkWarnings(config)).toEqual([
-      '${MISSING} is not set; using an empty string',
+    expect(checkWarnings(config, startPlan(config.programs))).toEqual([
+      `\${MISSING} is not set; using an empty string (used at ${config.file}:7:20 programs.app.command[1])`,
       "shutdown_timeout 12s exceeds docker stop's default 10s grace: raise it with `docker stop -t` or stop_grace_period",
       'job: a oneshot with restart: always runs again after every exit',
       'job: a live probe on a oneshot is never checked once it completes',
@@ -171,30 +173,34 @@ programs:
   });
 
   test('no programs', () => {
-    expect(checkWarnings(load('http: {}\n'))).toEqual(['no programs are defined']);
+    const empty = load('http: {}\n');
+    expect(checkWarnings(empty, startPlan(empty.programs))).toEqual(['no programs are defined']);
   });
 });
 
 describe('formatPlan', () => {
   test('prints order, kinds, dependencies, probes, restart policy, routes and warnings', () => {
     const config = loadConfig(resolve('test/fixtures/config/contract-example.yaml'), {});
-    expect(formatPlan(config)).toBe(
+    expect(formatPlan(config, startPlan(config.programs))).toBe(
       [
         `config ${config.file} is valid`,
         '',
         'start order (3 programs):',
         '  1.  redis       daemon, priority 10, critical',
         '        runs       redis-server',
+        '        env        (none)',
         '        ready      redis redis://127.0.0.1:6379 every 1s, timeout 1s, retries 3',
         '        restart    always, 3 retries, backoff 200ms..30s',
         '        stop       SIGTERM, SIGKILL after 5s',
         '  2.  pocketbase  daemon, priority 20',
         '        runs       pocketbase',
+        '        env        (none)',
         '        ready      pocketbase http://127.0.0.1:8090 every 1s, timeout 1s, retries 3',
         '        restart    always, 3 retries, backoff 200ms..30s',
         '        stop       SIGTERM, SIGKILL after 5s',
         '  3.  backend     daemon, priority 30',
         '        runs       /usr/local/bin/appos-backend',
+        '        env        POCKETBASE_URL REDIS_ADDR',
         '        after      redis (ready), pocketbase (ready)',
         '        ready      http http://127.0.0.1:8080/healthz every 1s, timeout 1s, retries 3',
         '        restart    always, 3 retries, backoff 200ms..30s',
@@ -230,7 +236,7 @@ programs:
 `,
       { REDIS_PASSWORD: 'hunter2' },
     );
-    const plan = formatPlan(config);
+    const plan = formatPlan(config, startPlan(config.programs));
     for (const secret of [
       'hunter2',
       'literal-secret',

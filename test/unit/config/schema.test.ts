@@ -66,6 +66,7 @@ describe('jsonSchema()', () => {
       [
         'command',
         'cwd',
+        'pass_env',
         'env',
         'env_file',
         'user',
@@ -77,6 +78,7 @@ describe('jsonSchema()', () => {
         'restart',
         'exit_codes',
         'start_seconds',
+        'start_timeout',
         'start_retries',
         'backoff',
         'stop_signal',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { healthReport } from '../../../src/supervisor/health.js';
+import { healthReport } from '../../../src/wire/views.js';
 import { FakeSupervisor, type FakeProgram } from '../../helpers/http-fake-supervisor.js';
 
 const verdict = (...programs: FakeProgram[]) => {

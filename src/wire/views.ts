@@ -1,0 +1,97 @@
+// Turns the supervisor's in-memory data into the wire shapes (shapes.ts): ISO times, snake_case,
+// relative seconds computed once. The health verdict shared by GET /api/health and
+// `appos-ctl health` lives here: from memory only (no I/O), with no config values.
+import type { ExitInfo, ProbeResult, ProgramStatus, SupervisorApi } from '../supervisor/api.js';
+import type { ExitView, HealthProgramView, HealthReport, ProbeView } from './shapes.js';
+
+/** An epoch-ms time as ISO 8601. */
+export const iso = (ms: number): string => new Date(ms).toISOString();
+/** A duration in ms as seconds with one decimal, never negative. */
+export const secondsOf = (ms: number): number => Math.max(0, Math.round(ms / 100) / 10);
+
+const round1 = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** A probe result as the API shows it. */
+export function probeView(p: ProbeResult | null): ProbeView | null {
+  if (!p) return null;
+  const view: ProbeView = { ok: p.ok, latency_ms: Math.round(p.latencyMs), at: iso(p.at) };
+  if (p.error !== undefined) view.error = p.error;
+  return view;
+}
+
+/** A program's last exit as the status API shows it. */
+export function exitView(e: ExitInfo | null, now: number): ExitView | null {
+  if (!e) return null;
+  return {
+    code: e.code,
+    signal: e.signal,
+    expected: e.expected,
+    at: iso(e.at),
+    ago_s: secondsOf(now - e.at),
+  };
+}
+
+/** A critical program counts as fine when RUNNING and ready, or a oneshot that completed. */
+export function isUp(s: ProgramStatus): boolean {
+  return (s.state === 'RUNNING' && s.ready) || s.completed;
+}
+
+/** Not up yet on its first run: starting, or waiting for its dependencies to allow it. */
+function isBooting(s: ProgramStatus): boolean {
+  if (s.restarts !== 0 || s.lastExit !== null) return false;
+  return s.state === 'STARTING' || (s.state === 'STOPPED' && s.pending === true);
+}
+
+function healthProgram(s: ProgramStatus, now: number): HealthProgramView {
+  return {
+    state: s.state,
+    ready: s.ready,
+    healthy: s.healthy,
+    pid: s.pid,
+    uptime_s: s.startedAt !== null && s.pid !== null ? round1(now - s.startedAt) : 0,
+    restarts: s.restarts,
+    critical: s.critical,
+    last_exit: s.lastExit && {
+      code: s.lastExit.code,
+      signal: s.lastExit.signal,
+      at: iso(s.lastExit.at),
+    },
+    probe: probeView(s.liveProbe ?? s.readyProbe),
+  };
+}
+
+/**
+ * Builds the health report; `healthy` is true when the HTTP answer should be 200. `stopping`
+ * lets a caller that shuts down before the supervisor does (the HTTP edge) report it.
+ */
+export function healthReport(
+  api: SupervisorApi,
+  now = Date.now(),
+  stopping = false,
+): { healthy: boolean; report: HealthReport } {
+  const isStopping = stopping || api.stopping;
+  const programs: Record<string, HealthProgramView> = {};
+  let criticalDown = false;
+  let down = 0;
+  let booting = 0;
+  for (const s of api.status()) {
+    if (!isUp(s)) {
+      if (s.critical) criticalDown = true;
+      // A program an operator stopped is no trouble unless the stack needs it.
+      if (s.critical || s.state !== 'STOPPED' || s.pending) {
+        down += 1;
+        if (isBooting(s)) booting += 1;
+      }
+    }
+    programs[s.name] = healthProgram(s, now);
+  }
+  const healthy = !isStopping && !criticalDown;
+  const status: HealthReport['status'] = isStopping
+    ? 'stopping'
+    : down === 0
+      ? 'ok'
+      : booting === down
+        ? 'starting'
+        : 'degraded';
+  return { healthy, report: { status, uptime_s: round1(now - api.startedAt), programs } };
+}

@@ -1,0 +1,357 @@
+// Program and Supervisor driven through the Spawner and probe seams with fake timers: restart
+// and backoff timing, dependency gating, the ready deadline, shutdown order and its deadline,
+// reload diffs. No process is started; each test takes milliseconds.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ProgramConfig } from '../../../src/config/types.js';
+import type { EventLogger, OutputSink } from '../../../src/supervisor/api.js';
+import { Program } from '../../../src/supervisor/program.js';
+import { Supervisor } from '../../../src/supervisor/supervisor.js';
+import { FakeProbes, FakeSpawner } from '../../helpers/fake-spawner.js';
+import { probeConfig, programConfig } from '../../helpers/program-config.js';
+
+const sink: OutputSink = { attach: () => undefined, close: () => Promise.resolve() };
+
+function quietLogger(): EventLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (level: string) => (_f: object, msg: string) => void lines.push(`${level} ${msg}`);
+  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+let spawner: FakeSpawner;
+let probes: FakeProbes;
+let logger: ReturnType<typeof quietLogger>;
+
+function supervise(programs: ProgramConfig[], shutdownTimeoutMs = 8000): Supervisor {
+  return new Supervisor({
+    programs,
+    shutdownTimeoutMs,
+    sink,
+    logger,
+    spawner,
+    probes: probes.factory,
+  });
+}
+
+/** Lets spawns settle and runs timers due within `ms`. */
+const advance = (ms = 0): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
+const states = (s: Supervisor): string =>
+  s
+    .status()
+    .map((p) => `${p.name}:${p.state}`)
+    .join(' ');
+const moves = (s: Supervisor, name: string): string[] =>
+  s.journal(name).map((e) => `${e.from}->${e.to}: ${e.reason}`);
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  spawner = new FakeSpawner();
+  probes = new FakeProbes();
+  logger = quietLogger();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('restart and backoff', () => {
+  it('a crash before start_seconds backs off 200ms, 400ms, 800ms, then FATAL', async () => {
+    const s = supervise([programConfig('app')]);
+    s.boot();
+    await advance();
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      spawner.child('app').exit({ code: 1 });
+      await advance();
+      const st = s.get('app');
+      if (st?.state !== 'BACKOFF') break;
+      delays.push((st.nextRetryAt ?? 0) - Date.now());
+      await advance(st.nextRetryAt === null ? 0 : st.nextRetryAt - Date.now());
+      expect(s.get('app')?.state).toBe('STARTING');
+    }
+    expect(delays).toEqual([200, 400, 800]);
+    expect(s.get('app')?.state).toBe('FATAL');
+    expect(s.get('app')?.reason).toBe('exited (exit status 1); gave up after 4 attempts');
+    expect(spawner.log.filter((l) => l === 'spawn app')).toHaveLength(4);
+  });
+
+  it('a crash after the start stuck restarts at once and resets the count', async () => {
+    const s = supervise([programConfig('app')]);
+    s.boot();
+    await advance();
+    await advance(1000);
+    expect(s.get('app')?.state).toBe('RUNNING');
+    spawner.child('app').exit({ code: 1 });
+    await advance();
+    expect(s.get('app')?.state).toBe('STARTING');
+    expect(s.get('app')?.restarts).toBe(1);
+    expect(moves(s, 'app').slice(-2)).toEqual([
+      'RUNNING->EXITED: exited (exit status 1)',
+      'EXITED->STARTING: restart after exit status 1',
+    ]);
+    expect(s.journal('app').map((e) => e.run)).toEqual([1, 1, 1, 2]);
+  });
+
+  it('a oneshot that exits 0 completes and is not restarted', async () => {
+    const s = supervise([programConfig('init', { kind: 'oneshot', restart: 'on-failure' })]);
+    s.boot();
+    await advance();
+    spawner.child('init').exit({ code: 0 });
+    await advance(5000);
+    expect(s.get('init')).toMatchObject({ state: 'EXITED', completed: true });
+    expect(spawner.log).toEqual(['spawn init']);
+  });
+
+  it('a failed spawn is FATAL with its cause, and start() reports it', async () => {
+    spawner.failing.set('app', 'ENOENT');
+    const s = supervise([programConfig('app', { autostart: false })]);
+    s.boot();
+    const r = await s.start('app');
+    expect(r).toEqual({ name: 'app', ok: false, message: 'spawn failed: ENOENT' });
+    expect(s.get('app')?.state).toBe('FATAL');
+  });
+});
+
+describe('ready probe and start_timeout', () => {
+  const withProbe = (over: Partial<ProgramConfig> = {}): ProgramConfig =>
+    programConfig('db', { ready: probeConfig(), startTimeoutMs: 5000, startRetries: 1, ...over });
+
+  it('a passing ready probe makes it RUNNING and ready', async () => {
+    const s = supervise([withProbe()]);
+    s.boot();
+    await advance();
+    probes.current.report(false);
+    expect(s.get('db')?.reason).toBe('waiting for ready probe: refused');
+    probes.current.report(true);
+    expect(s.get('db')).toMatchObject({ state: 'RUNNING', ready: true });
+  });
+
+  it('ramps the ready probe from 25ms, doubling up to its interval', async () => {
+    const s = supervise([withProbe()]);
+    s.boot();
+    await advance();
+    const probe = probes.current;
+    const seen = [probe.intervalMs];
+    for (let i = 0; i < 7; i++) {
+      probe.report(false);
+      seen.push(probe.intervalMs);
+    }
+    expect(seen).toEqual([25, 50, 100, 200, 400, 800, 1000, 1000]);
+    expect(s.get('db')?.state).toBe('STARTING');
+  });
+
+  it('a ready probe that never passes fails the start at start_timeout: BACKOFF, then FATAL', async () => {
+    const s = supervise([withProbe()]);
+    s.boot();
+    await advance();
+    probes.current.report(false, 'connect ECONNREFUSED');
+    await advance(4999);
+    expect(s.get('db')?.state).toBe('STARTING');
+    await advance(1);
+    expect(s.get('db')?.state).toBe('STOPPING');
+    expect(spawner.child('db').signals).toEqual(['SIGTERM']);
+    spawner.child('db').exit({ signal: 'SIGTERM' });
+    await advance();
+    const why = 'ready probe (tcp) did not pass within 5.0s (last: connect ECONNREFUSED)';
+    expect(s.get('db')).toMatchObject({ state: 'BACKOFF', reason: `${why}; retry 1 of 1 in 0.2s` });
+    await advance(200);
+    expect(s.get('db')?.state).toBe('STARTING');
+    expect(s.get('db')?.reason).toBe('retry 1 of 1');
+    await advance(5000);
+    spawner.child('db').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(s.get('db')).toMatchObject({
+      state: 'FATAL',
+      reason: `ready probe (tcp) did not pass within 5.0s; gave up after 2 attempts`,
+    });
+    expect(moves(s, 'db')[0]).toBe('STOPPED->STARTING: autostart');
+  });
+
+  it('a program that ignores the stop signal is SIGKILLed at stop_timeout', async () => {
+    const s = supervise([withProbe({ stopTimeoutMs: 3000 })]);
+    s.boot();
+    await advance(5000);
+    expect(s.get('db')?.state).toBe('STOPPING');
+    await advance(3000);
+    expect(spawner.log).toContain('kill db');
+    spawner.child('db').exit({ signal: 'SIGKILL' });
+    await advance();
+    expect(s.get('db')?.state).toBe('BACKOFF');
+  });
+});
+
+describe('dependency gating', () => {
+  const stack = (): ProgramConfig[] => [
+    programConfig('redis', { ready: probeConfig({ target: 'redis' }) }),
+    programConfig('api', { dependsOn: [{ name: 'redis', condition: 'ready' }] }),
+    programConfig('init', { kind: 'oneshot', restart: 'on-failure' }),
+    programConfig('web', { dependsOn: [{ name: 'init', condition: 'completed' }] }),
+  ];
+
+  it('a program waits, with the reason, until its dependency is ready or completed', async () => {
+    const s = supervise(stack());
+    s.boot();
+    await advance();
+    expect(states(s)).toBe('redis:STARTING api:STOPPED init:STARTING web:STOPPED');
+    expect(s.get('api')?.reason).toBe('waiting for redis to be ready (STARTING)');
+    probes.current.report(true);
+    await advance();
+    expect(s.get('api')?.state).toBe('STARTING');
+    spawner.child('init').exit({ code: 0 });
+    await advance();
+    expect(states(s)).toBe('redis:RUNNING api:STARTING init:EXITED web:STARTING');
+    expect(spawner.log.filter((l) => l.startsWith('spawn'))).toEqual([
+      'spawn redis',
+      'spawn init',
+      'spawn api',
+      'spawn web',
+    ]);
+  });
+
+  it('start() of a dependent starts what it needs, and fails when a dependency is FATAL', async () => {
+    const s = supervise(stack().map((c) => ({ ...c, autostart: false })));
+    s.boot();
+    const started = s.start('api', 10_000);
+    await advance();
+    expect(s.get('redis')?.state).toBe('STARTING');
+    spawner.failing.set('redis', 'EACCES');
+    spawner.child('redis').exit({ code: 1 });
+    await advance(200);
+    expect(await started).toEqual({ name: 'api', ok: false, message: 'dependency redis is FATAL' });
+  });
+});
+
+describe('shutdown', () => {
+  it('stops in reverse start order, each after its dependents stopped', async () => {
+    const s = supervise([
+      programConfig('redis'),
+      programConfig('api', { dependsOn: [{ name: 'redis', condition: 'started' }] }),
+    ]);
+    s.boot();
+    await advance(1000);
+    await advance();
+    expect(states(s)).toBe('redis:RUNNING api:STARTING');
+    await advance(1000);
+    const done = s.shutdown();
+    await advance();
+    expect(spawner.log.filter((l) => l.startsWith('signal'))).toEqual(['signal api SIGTERM']);
+    spawner.child('api').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(spawner.log.filter((l) => l.startsWith('signal'))).toEqual([
+      'signal api SIGTERM',
+      'signal redis SIGTERM',
+    ]);
+    spawner.child('redis').exit({ code: 0 });
+    await advance();
+    expect(await done).toBe(0);
+    expect(states(s)).toBe('redis:STOPPED api:STOPPED');
+  });
+
+  it('waits for the group a stopped leader left, then stops', async () => {
+    const s = supervise([programConfig('app')]);
+    s.boot();
+    await advance(1000);
+    const stopped = s.stop('app');
+    const child = spawner.child('app');
+    child.exit({ signal: 'SIGTERM' }, true);
+    await advance(200);
+    expect(s.get('app')?.state).toBe('STOPPING');
+    spawner.emptyGroup(child.pid);
+    await advance(50);
+    expect(await stopped).toEqual({ name: 'app', ok: true, message: 'stopped' });
+  });
+
+  it('SIGKILLs everything left at the global deadline', async () => {
+    const s = supervise([programConfig('stuck', { stopTimeoutMs: 60_000 })], 8000);
+    s.boot();
+    await advance(1000);
+    const done = s.shutdown();
+    await advance(7999);
+    expect(spawner.log).not.toContain('kill stuck');
+    await advance(1);
+    expect(spawner.log).toContain('kill stuck');
+    spawner.child('stuck').exit({ signal: 'SIGKILL' });
+    await advance();
+    expect(await done).toBe(0);
+  });
+
+  it('a critical program going FATAL stops everything with exit code 1', async () => {
+    const s = supervise([
+      programConfig('other'),
+      programConfig('core', { critical: true, restart: 'never' }),
+    ]);
+    s.boot();
+    await advance(1000);
+    spawner.child('core').exit({ code: 3 });
+    await advance();
+    expect(s.stopping).toBe(true);
+    spawner.child('other').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(await s.done).toBe(1);
+  });
+
+  it('nothing restarts during a shutdown', async () => {
+    const s = supervise([programConfig('app')]);
+    s.boot();
+    await advance(1000);
+    void s.shutdown();
+    spawner.child('app').exit({ code: 1 });
+    await advance(60_000);
+    expect(spawner.log.filter((l) => l === 'spawn app')).toHaveLength(1);
+  });
+});
+
+describe('reload', () => {
+  it('starts added, stops removed, restarts changed, leaves the rest running', async () => {
+    const s = supervise([programConfig('keep'), programConfig('gone'), programConfig('edit')]);
+    s.boot();
+    await advance(1000);
+    const keepPid = s.get('keep')?.pid;
+    const result = s.reload([
+      programConfig('keep'),
+      programConfig('edit', { command: ['edit', '--new'] }),
+      programConfig('fresh'),
+    ]);
+    await advance();
+    spawner.child('edit').exit({ signal: 'SIGTERM' });
+    await advance();
+    spawner.child('gone').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(await result).toEqual({ added: ['fresh'], changed: ['edit'], removed: ['gone'] });
+    await advance();
+    expect(states(s)).toBe('keep:RUNNING edit:STARTING fresh:STARTING');
+    expect(s.get('keep')?.pid).toBe(keepPid);
+    expect(s.get('edit')?.restarts).toBe(1);
+  });
+});
+
+describe('events that do not fit', () => {
+  it('an event the state does not allow is logged and ignored, never thrown', async () => {
+    const transitions: string[] = [];
+    const ignored: string[] = [];
+    const p = new Program(programConfig('app'), {
+      spawner,
+      sink,
+      isStopping: () => false,
+      probes: probes.factory,
+      hooks: {
+        transition: (_p, { from, to }) => void transitions.push(`${from}->${to}`),
+        readyChanged: () => undefined,
+        probe: () => undefined,
+        spawned: () => undefined,
+        exited: () => undefined,
+        ignored: (_p, why) => void ignored.push(why),
+        settled: () => undefined,
+      },
+    });
+    p.send({ type: 'launch', reason: 'test' });
+    await advance(1000);
+    expect(p.state).toBe('RUNNING');
+    expect(() => p.send({ type: 'launch', reason: 'again' })).not.toThrow();
+    p.send({ type: 'reconfigure', cfg: programConfig('app'), want: true });
+    expect(ignored).toEqual([
+      'launch in RUNNING: launch',
+      'reconfigure in RUNNING: only a resting program takes a new config',
+    ]);
+    expect(transitions).toEqual(['STOPPED->STARTING', 'STARTING->RUNNING']);
+    p.dispose();
+  });
+});
