@@ -18,6 +18,10 @@ import type { HttpEdge } from './http/server.js';
 import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
+import { BackupService } from './backup/service.js';
+import { isDuration, parseDuration } from './config/units.js';
+import { runDoctor } from './doctor/doctor.js';
+import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
 import { Reaper } from './supervisor/reaper.js';
@@ -81,6 +85,15 @@ async function run(path: string, config: AppConfig): Promise<number> {
     sink: relay,
     logger,
   });
+  const scheduler = new Scheduler({
+    supervisor,
+    logger,
+    timezone: process.env.TZ,
+    stateFile:
+      config.dataDir === undefined ? undefined : join(config.dataDir, '.apposd', 'schedules.json'),
+  });
+  const backups = new BackupService({ supervisor, logger, timezone: process.env.TZ });
+  backups.apply(config.backups, config.dataDir);
   logger.info(
     { version, config: path, pid: process.pid },
     `apposd ${version} starting (${config.programs.length} programs)`,
@@ -93,6 +106,9 @@ async function run(path: string, config: AppConfig): Promise<number> {
   };
   warnUnset(config);
 
+  let current = config;
+  const stopGrace = process.env.APPOS_STOP_GRACE ?? '10s';
+  const dockerStopMs = isDuration(stopGrace) ? parseDuration(stopGrace) : 10_000;
   let control: ControlServer | null = null;
   let edge: HttpEdge | null = null;
 
@@ -103,6 +119,9 @@ async function run(path: string, config: AppConfig): Promise<number> {
       const cfg = loadConfig(path, process.env);
       warnUnset(cfg);
       const result = await supervisor.reload(cfg.programs);
+      scheduler.apply(cfg.schedules);
+      backups.apply(cfg.backups, cfg.dataDir);
+      current = cfg;
       if (edge && cfg.http) {
         edge.setRoutes(cfg.http);
         const was = config.http;
@@ -151,6 +170,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
     return refuse(err);
   }
   supervisor.boot();
+  scheduler.apply(config.schedules);
   // The public listener first: it is what "every service answering" waits for.
   try {
     if (config.http) {
@@ -169,6 +189,16 @@ async function run(path: string, config: AppConfig): Promise<number> {
       shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
       version,
       logger,
+      nextRunAt: (name) => scheduler.nextRunAt(name),
+      backups,
+      doctor: () =>
+        runDoctor({
+          config: current,
+          supervisor,
+          dockerStopMs,
+          dataVolume: process.env.APPOS_DATA_VOLUME,
+          timezone: process.env.TZ,
+        }),
     });
   } catch (err) {
     logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
@@ -178,6 +208,8 @@ async function run(path: string, config: AppConfig): Promise<number> {
   supervisor.setDrain((budgetMs) => (edge ? edge.close(budgetMs) : Promise.resolve()));
   if (supervisor.stopping && edge) await edge.close(0);
   const code = await supervisor.done;
+  scheduler.close();
+  backups.close();
   await control?.close().catch(() => undefined);
   return finish(code);
 

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { checkData } from './check-data.js';
 import { checkDependencies } from './check-dependencies.js';
 import { checkHttp } from './check-http.js';
 import { checkPrograms } from './check-programs.js';
@@ -145,6 +146,7 @@ function semanticStep(ctx: LoadContext): void {
   checkPrograms(ctx.data, ctx.problems);
   checkDependencies(ctx.data, ctx.problems);
   checkHttp(ctx.data, ctx.problems);
+  checkData(ctx.data, ctx.problems);
 }
 
 function readEnvFiles(ctx: LoadContext): void {

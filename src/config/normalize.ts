@@ -3,6 +3,7 @@
 // apposd's working directory, like paths in argv), except env_file: to the config file.
 import { DEFAULT_SOCKET } from '../wire/shapes.js';
 import { dirname, resolve } from 'node:path';
+import { normalizeBackups, normalizeSchedules } from './normalize-data.js';
 import { parseHostPort } from './address.js';
 import { parseCommand } from './command.js';
 import { inheritedEnv } from './program-env.js';
@@ -79,6 +80,8 @@ export function normalize(input: NormalizeInput): AppConfig {
         inherited: inheritedEnv(input.env, [...(raw.pass_env ?? []), ...(program.pass_env ?? [])]),
       }),
     ),
+    schedules: normalizeSchedules(raw),
+    backups: normalizeBackups(raw),
     loadWarnings: input.warnings,
     unsetVariables: input.unset,
   };
@@ -143,7 +146,8 @@ function normalizeProgram(name: string, p: RawProgram, input: ProgramEnvInput): 
       name: d.name,
       condition: d.condition as 'started' | 'ready' | 'completed',
     })),
-    autostart: p.autostart ?? true,
+    // A scheduled job runs at its times, not when apposd starts (unless autostart says so).
+    autostart: p.autostart ?? p.schedule === undefined,
     kind,
     restart: p.restart ?? (kind === 'oneshot' ? 'on-failure' : 'always'),
     exitCodes: p.exit_codes ?? [...DEFAULTS.exitCodes],

@@ -186,5 +186,39 @@ export const programSchema = {
       description: 'Liveness probe, checked while running. Default: none.',
       examples: [{ http: 'http://127.0.0.1:8080/healthz', interval: '10s' }],
     },
+    schedule: str(
+      'oneshot only: run it on this cron (5 or 6 fields, @hourly, @daily, @weekly) in TZ.',
+      '0 3 * * *',
+    ),
+    schedule_missed: {
+      enum: ['skip', 'run_once'],
+      description:
+        'A scheduled time that passed while apposd was down: skip (default) or run_once.',
+      examples: ['run_once'],
+    },
+    backup: {
+      type: 'object',
+      description: "How this program's data is copied consistently while it runs (one kind).",
+      additionalProperties: false,
+      properties: {
+        redis: str(
+          'BGSAVE at this redis:// URL, wait for LASTSAVE, copy the snapshot.',
+          'redis://127.0.0.1:6379',
+        ),
+        pocketbase: str(
+          'pb_data directory: online SQLite backup of its *.db, plus storage/.',
+          '/appos/data/pocketbase',
+        ),
+        sqlite: str('An SQLite file, copied with the online backup API.', '/appos/data/appos.db'),
+        files: {
+          type: 'array',
+          description: 'Files or directories, copied as they are.',
+          items: { type: 'string', pattern: '\\S' },
+          minItems: 1,
+          examples: [['secret.key']],
+        },
+      },
+      examples: [{ redis: 'redis://127.0.0.1:6379' }],
+    },
   },
 };

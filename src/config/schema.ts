@@ -127,6 +127,28 @@ const schema = {
       },
       examples: [{ listen: '0.0.0.0:80', max_body: '100MB' }],
     },
+    backups: {
+      type: 'object',
+      description: 'Consistent backups of the programs that declare `backup:`, plus files.',
+      additionalProperties: false,
+      properties: {
+        dir: str('Where archives go. Default: <data_dir>/backups.', '/appos/data/backups'),
+        schedule: str('Take one on this cron (5 or 6 fields, @daily, ...) in TZ.', '0 3 * * *'),
+        keep: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Archives kept; older ones go after a backup succeeded. Default: 7.',
+          examples: [7],
+        },
+        files: {
+          type: 'array',
+          description: 'Files or directories to include, relative to data_dir.',
+          items: { type: 'string', pattern: '\\S' },
+          examples: [['secret.key', 'apps']],
+        },
+      },
+      examples: [{ dir: '/appos/data/backups', schedule: '0 3 * * *', keep: 7 }],
+    },
     programs: {
       type: 'object',
       description: 'The supervised programs by name ([A-Za-z0-9_.-]+).',
@@ -226,6 +248,17 @@ export interface RawProgram {
   critical?: boolean;
   ready?: RawProbe;
   live?: RawProbe;
+  schedule?: string;
+  schedule_missed?: 'skip' | 'run_once';
+  backup?: RawBackup;
+}
+
+/** A program's `backup:` as written: exactly one kind. */
+export interface RawBackup {
+  redis?: string;
+  pocketbase?: string;
+  sqlite?: string;
+  files?: string[];
 }
 
 /** A route as written in the file. */
@@ -260,5 +293,6 @@ export interface RawConfig {
     access_log?: boolean;
     routes?: RawRoute[];
   };
+  backups?: { dir?: string; schedule?: string; keep?: number; files?: string[] };
   programs?: Record<string, RawProgram>;
 }

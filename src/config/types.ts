@@ -104,6 +104,33 @@ export interface HttpConfig {
   readonly routes: readonly RouteConfig[];
 }
 
+/** A oneshot run on a cron (`schedule:`), kept out of ProgramConfig so a reload of it restarts nothing. */
+export interface ScheduleConfig {
+  readonly program: string;
+  /** The cron expression as written (5 or 6 fields, or @hourly, @daily, @weekly). */
+  readonly cron: string;
+  /** What to do about a time that passed while apposd was down. */
+  readonly missed: 'skip' | 'run_once';
+}
+
+/** How one program's data is copied consistently while it runs (its `backup:` key). */
+export type BackupSource =
+  | { readonly program: string; readonly kind: 'redis'; readonly url: string }
+  | { readonly program: string; readonly kind: 'pocketbase'; readonly dir: string }
+  | { readonly program: string; readonly kind: 'sqlite'; readonly path: string }
+  | { readonly program: string; readonly kind: 'files'; readonly paths: readonly string[] };
+
+/** The top-level `backups:` section, paths resolved against data_dir. */
+export interface BackupsConfig {
+  readonly dir: string;
+  readonly schedule?: string;
+  readonly keep: number;
+  /** Absolute paths of files or directories to include. */
+  readonly files: readonly string[];
+  /** Every program's `backup:` key, in file order. */
+  readonly sources: readonly BackupSource[];
+}
+
 /** Where an unset variable is used: the value's place in the file and its key path. */
 export interface VariableUse {
   readonly file: string;
@@ -130,6 +157,10 @@ export interface AppConfig {
   readonly http?: HttpConfig;
   /** In file order; start order is computed by config/plan.ts. */
   readonly programs: readonly ProgramConfig[];
+  /** The programs' `schedule:` keys, in file order. */
+  readonly schedules: readonly ScheduleConfig[];
+  /** Present when the file has `backups:` or any program has `backup:`. */
+  readonly backups?: BackupsConfig;
   /** Non-fatal findings while loading (e.g. "${FOO} is not set"); names only, no values. */
   readonly loadWarnings?: readonly string[];
   /** Variables used without a default that are not set, with where each is used. */

@@ -14,7 +14,11 @@ import {
 import type { HealthResponse, JournalEntryView, LogLineView, ProgramView } from './protocol.js';
 
 /** One program's status as the API reports it. */
-export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
+export function programView(
+  s: ProgramStatus,
+  now = Date.now(),
+  nextRunAt: number | null = null,
+): ProgramView {
   const running = s.pid !== null && s.startedAt !== null;
   return {
     name: s.name,
@@ -33,6 +37,7 @@ export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
     next_retry_at: s.nextRetryAt === null ? null : iso(s.nextRetryAt),
     retry_in_s: s.nextRetryAt === null ? null : seconds(s.nextRetryAt - now),
     probes: { ready: probeView(s.readyProbe), live: probeView(s.liveProbe) },
+    next_run_at: nextRunAt === null ? null : iso(nextRunAt),
   };
 }
 

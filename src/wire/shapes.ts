@@ -93,4 +93,6 @@ export interface ProgramView {
   /** Seconds until that attempt. */
   retry_in_s: number | null;
   probes: { ready: ProbeView | null; live: ProbeView | null };
+  /** ISO time of a scheduled oneshot's next run (`schedule:`); null without a schedule. */
+  next_run_at?: string | null;
 }

@@ -86,6 +86,9 @@ describe('jsonSchema()', () => {
         'critical',
         'ready',
         'live',
+        'schedule',
+        'schedule_missed',
+        'backup',
       ].sort(),
     );
     expect(Object.keys(schema.definitions?.probe?.properties ?? {}).sort()).toEqual(
