@@ -34,12 +34,16 @@ const version = (
 
 const USAGE = `usage: apposd [--config PATH]          run the supervisor
        apposd check [--config PATH]    validate the config and print the start plan
+       --host-independent              (check or run) skip the host checks: commands on
+                                       PATH, users and groups, cwd, env_file present
        apposd schema                   print the config's JSON Schema
        apposd --version`;
 
 interface Cli {
   command: 'run' | 'check' | 'schema' | 'version' | 'help';
   config: string | undefined;
+  /** Skip the host checks (for a config meant for another machine). */
+  hostIndependent: boolean;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -50,25 +54,27 @@ function parseCli(argv: string[]): Cli {
       config: { type: 'string', short: 'c' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
+      'host-independent': { type: 'boolean' },
     },
   });
-  if (values.help) return { command: 'help', config: undefined };
-  if (values.version) return { command: 'version', config: undefined };
+  const hostIndependent = values['host-independent'] === true;
+  if (values.help) return { command: 'help', config: undefined, hostIndependent };
+  if (values.version) return { command: 'version', config: undefined, hostIndependent };
   const [verb, ...rest] = positionals;
   if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
   const command = verb === undefined ? 'run' : verb;
   if (command !== 'run' && command !== 'check' && command !== 'schema' && command !== 'version') {
     throw new Error(`unknown command "${verb}"`);
   }
-  return { command, config: values.config };
+  return { command, config: values.config, hostIndependent };
 }
 
 function load(cli: Cli): { path: string; config: AppConfig } {
   const path = resolveConfigPath(cli.config, process.env, packageRoot);
-  return { path, config: loadConfig(path, process.env) };
+  return { path, config: loadConfig(path, process.env, { hostChecks: !cli.hostIndependent }) };
 }
 
-async function run(path: string, config: AppConfig): Promise<number> {
+async function run(path: string, config: AppConfig, hostChecks: boolean): Promise<number> {
   const { logger, flush } = createLogger(config.log, { isTTY: Boolean(process.stdout.isTTY) });
   // Track node's children before anything is spawned; orphans are reaped once libc is loaded.
   const reaper = new Reaper();
@@ -116,7 +122,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
   let reloading: Promise<unknown> = Promise.resolve();
   const reload = (): Promise<ReloadResult> => {
     const next = reloading.then(async () => {
-      const cfg = loadConfig(path, process.env);
+      const cfg = loadConfig(path, process.env, { hostChecks });
       warnUnset(cfg);
       const result = await supervisor.reload(cfg.programs);
       scheduler.apply(cfg.schedules);
@@ -265,7 +271,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${formatPlan(loaded.config, startPlan(loaded.config.programs))}\n`);
     return EXIT.OK;
   }
-  return run(loaded.path, loaded.config);
+  return run(loaded.path, loaded.config, !cli.hostIndependent);
 }
 
 main().then(

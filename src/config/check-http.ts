@@ -1,6 +1,7 @@
 // Semantic checks of the `http` section: the listen address and the routes (path shape,
-// exactly one of upstream/static, options that fit the route's kind, known programs).
-import { isUrl, parseHostPort } from './address.js';
+// exactly one of upstream/static, options that fit the route's kind, known programs, and no
+// upstream that is apposd's own listener (every request would loop back to itself).
+import { type HostPort, isUrl, parseHostPort } from './address.js';
 import type { Reporter } from './problems.js';
 import { programEntries, record } from './shape.js';
 import type { PathSegment } from './source-map.js';
@@ -8,13 +9,35 @@ import { didYouMeanSuffix } from './suggest.js';
 
 const UPSTREAM_ONLY = ['hold', 'websocket', 'strip_prefix', 'program'] as const;
 
+/** http.listen when the file does not say (as normalize.ts). */
+const DEFAULT_LISTEN = '0.0.0.0:80';
+
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host.startsWith('127.') || isWildcard(host);
+
+/**
+ * Whether a request sent to `upstream` reaches `listen`: same port, and the same host, or
+ * both on this machine's loopback, or the listener on every interface and the upstream local.
+ */
+export function loopsBack(upstream: string, listen: HostPort): boolean {
+  const url = new URL(upstream);
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  if (port !== listen.port) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === listen.host) return true;
+  return isLoopback(host) && (isWildcard(listen.host) || isLoopback(listen.host));
+}
+
 /** Reports every problem in `data.http` (the raw, interpolated file). */
 export function checkHttp(data: unknown, report: Reporter): void {
   const http = record(record(data)?.http);
   if (!http) return;
-  if (typeof http.listen === 'string') {
-    const parsed = parseHostPort(http.listen, '0.0.0.0');
+  let listen: HostPort | undefined;
+  if (typeof http.listen === 'string' || http.listen === undefined) {
+    const parsed = parseHostPort(http.listen ?? DEFAULT_LISTEN, '0.0.0.0');
     if ('error' in parsed) report.problem(['http', 'listen'], parsed.error, 'value');
+    else listen = parsed;
   }
   if (!Array.isArray(http.routes)) return;
   const programs = programEntries(data).map(([name]) => name);
@@ -40,6 +63,16 @@ export function checkHttp(data: unknown, report: Reporter): void {
     }
     if (typeof route.upstream === 'string' && !isUrl(route.upstream, ['http:', 'https:'])) {
       report.problem(at('upstream'), 'expected a URL like http://127.0.0.1:8080', 'value');
+    } else if (
+      typeof route.upstream === 'string' &&
+      listen !== undefined &&
+      loopsBack(route.upstream, listen)
+    ) {
+      report.problem(
+        at('upstream'),
+        `upstream is apposd's own listener (http.listen port ${listen.port}): requests would loop`,
+        'value',
+      );
     }
     if (!upstream) {
       for (const key of UPSTREAM_ONLY) {

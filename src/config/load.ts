@@ -1,11 +1,12 @@
 // Loads config/appos.yaml as a recipe of named steps: read -> parse YAML -> interpolate ->
-// validate schema -> semantic checks -> read env files -> normalize -> freeze. Every problem
-// found is collected and thrown together as one ConfigError (exit 78).
+// validate schema -> semantic checks -> read env files -> normalize -> host checks -> freeze.
+// Every problem found is collected and thrown together as one ConfigError (exit 78).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { checkData } from './check-data.js';
 import { checkDependencies } from './check-dependencies.js';
+import { checkHost } from './check-host.js';
 import { checkHttp } from './check-http.js';
 import { checkPrograms } from './check-programs.js';
 import { ConfigError } from './config-error.js';
@@ -22,10 +23,22 @@ import { validateSchema } from './validate-schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** How far loading looks beyond the file itself. */
+export interface LoadOptions {
+  /**
+   * true: also check what only this host can tell (each program's command on its PATH, user,
+   * group and cwd). false (`--host-independent`, for a config meant for another machine such
+   * as an image being built): none of that, and a missing env_file is read as empty with a
+   * warning. Absent: env_file must be readable, nothing else of the host is checked.
+   */
+  readonly hostChecks?: boolean;
+}
+
 /** The state the steps pass along. */
 interface LoadContext {
   readonly file: string;
   readonly env: Env;
+  readonly hostChecks: boolean | undefined;
   readonly problems: ProblemCollector;
   readonly warnings: string[];
   unset: UnsetVariable[];
@@ -52,19 +65,21 @@ const LOAD_STEPS: readonly Step[] = [
   { name: 'semantic checks', run: semanticStep },
   { name: 'read env files', run: readEnvFiles, gate: true },
   { name: 'normalize', run: normalizeStep },
+  { name: 'host checks', run: hostStep },
   { name: 'freeze', run: freezeStep },
 ];
 
 /**
  * Loads, validates and resolves the config at `file` against `env` (used for `${VAR}` and
- * defaults such as $APPOS_CTL_SOCKET). Returns a deeply frozen AppConfig; throws a
+ * defaults such as $APPOS_CTL_SOCKET), with host checks when `options` asks. Returns a deeply frozen AppConfig; throws a
  * ConfigError listing every problem found.
  */
-export function loadConfig(file: string, env: Env): AppConfig {
+export function loadConfig(file: string, env: Env, options: LoadOptions = {}): AppConfig {
   const abs = resolve(file);
   const ctx: LoadContext = {
     file: abs,
     env,
+    hostChecks: options.hostChecks,
     problems: new ProblemCollector(abs),
     warnings: [],
     unset: [],
@@ -158,7 +173,14 @@ function readEnvFiles(ctx: LoadContext): void {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      ctx.problems.problem(at, `${readError(err, `env_file ${path}`)}`, 'value');
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      if (missing && ctx.hostChecks === false) {
+        ctx.warnings.push(
+          `programs.${name}.env_file: ${path} not found on this host; read as empty`,
+        );
+      } else {
+        ctx.problems.problem(at, `${readError(err, `env_file ${path}`)}`, 'value');
+      }
       continue;
     }
     const parsed = parseEnvFile(text);
@@ -176,6 +198,10 @@ function normalizeStep(ctx: LoadContext): void {
     warnings: ctx.warnings,
     unset: ctx.unset,
   });
+}
+
+function hostStep(ctx: LoadContext): void {
+  if (ctx.hostChecks === true && ctx.config) checkHost(ctx.config.programs, ctx.env, ctx.problems);
 }
 
 function freezeStep(ctx: LoadContext): void {

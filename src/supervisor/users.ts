@@ -1,6 +1,6 @@
 // Resolves `user` and `group` names (or numeric ids) to uid/gid from /etc/passwd and /etc/group,
 // as a program's spawn needs them. No native calls, works the same on Alpine and Debian.
-import { readFileSync } from 'node:fs';
+import { ACCOUNT_FILES, findAccount } from '../config/accounts.js';
 
 export interface Identity {
   uid?: number;
@@ -9,27 +9,11 @@ export interface Identity {
   env: Record<string, string>;
 }
 
-function lookup(file: string, name: string): string[] | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const numeric = /^\d+$/.test(name);
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 3) continue;
-    if (f[0] === name || (numeric && f[2] === name)) return f;
-  }
-  return undefined;
-}
-
 /** Resolves user/group; throws an Error with a readable message when one is unknown. */
 export function resolveIdentity(user?: string, group?: string): Identity {
   const id: Identity = { env: {} };
   if (user !== undefined) {
-    const pw = lookup('/etc/passwd', user);
+    const pw = findAccount(ACCOUNT_FILES.passwd, user);
     if (!pw) {
       if (!/^\d+$/.test(user)) throw new Error(`unknown user "${user}"`);
       id.uid = Number(user);
@@ -40,7 +24,7 @@ export function resolveIdentity(user?: string, group?: string): Identity {
     }
   }
   if (group !== undefined) {
-    const gr = lookup('/etc/group', group);
+    const gr = findAccount(ACCOUNT_FILES.group, group);
     if (!gr) {
       if (!/^\d+$/.test(group)) throw new Error(`unknown group "${group}"`);
       id.gid = Number(group);

@@ -96,14 +96,18 @@ describe('bad config', () => {
 
 describe('missing binary', () => {
   it('makes that program FATAL with the OS error while the others run', async () => {
-    d = Daemon.start(`
+    d = Daemon.start(
+      `
 programs:
   ghost:
     command: [/nonexistent/bin/ghost, --flag]
   fine:
     command: [${NODE}, ${fixture('forever.mjs')}]
     start_seconds: 100ms
-`);
+`,
+      // The start's host checks would refuse the missing binary; this is about its spawn.
+      { args: ['--host-independent'] },
+    );
     const fatal = await d.waitState('ghost', 'FATAL');
     expect(fatal.reason).toBe('spawn /nonexistent/bin/ghost ENOENT');
     await d.waitState('fine', 'RUNNING');

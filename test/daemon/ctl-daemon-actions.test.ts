@@ -120,6 +120,8 @@ describe('stop and start against a real stack', () => {
 });
 
 describe('errors', () => {
+  /** `missing` must reach its spawn (and fail there): the start's host checks would refuse it. */
+  const HOST_INDEPENDENT = { args: ['--host-independent'] };
   const small = `
 programs:
   worker:
@@ -137,7 +139,7 @@ programs:
 `;
 
   it('start of a missing binary prints the spawn error and exits 1', async () => {
-    d = Daemon.start(small);
+    d = Daemon.start(small, HOST_INDEPENDENT);
     await waitUp(d, ['worker', 'backend']);
     let r = await ctl(d, 'start', 'missing');
     expect([r.code, r.stdout, r.stderr]).toEqual([
@@ -159,7 +161,7 @@ programs:
   });
 
   it('stop all and start all leave out what is already stopped or running', async () => {
-    d = Daemon.start(small);
+    d = Daemon.start(small, HOST_INDEPENDENT);
     await waitUp(d, ['worker', 'backend']);
     // missing never started (autostart: false): nothing to stop there.
     let r = await ctl(d, 'stop', 'all');
@@ -181,7 +183,8 @@ programs:
   });
 
   it('start of a program whose dependency cannot start ends in an ERROR line', async () => {
-    d = Daemon.start(`
+    d = Daemon.start(
+      `
 programs:
   dep:
     command: [$DIR/no-such-binary]
@@ -191,7 +194,9 @@ programs:
     priority: 2
     start_seconds: 100ms
     depends_on: [dep]
-`);
+`,
+      HOST_INDEPENDENT,
+    );
     await d.waitState('dep', 'FATAL');
     await waitControl(d);
     let r = await ctl(d, 'status', 'app');
@@ -209,7 +214,7 @@ programs:
   });
 
   it('refuses unknown names with a did-you-mean before acting on any, exit 1', async () => {
-    d = Daemon.start(small);
+    d = Daemon.start(small, HOST_INDEPENDENT);
     await waitUp(d, ['worker', 'backend']);
     const before = await pids(d);
     for (const verb of ['start', 'stop', 'restart']) {

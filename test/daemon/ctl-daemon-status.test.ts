@@ -46,11 +46,14 @@ const others = (closedPort: number): string => `
     depends_on: [missing]
 `;
 
+/** `missing` must reach its spawn (and fail there): the start's host checks would refuse it. */
+const HOST_INDEPENDENT = { args: ['--host-independent'] };
+
 describe('status against a real stack', () => {
   it('lays out RUNNING, STARTING, BACKOFF, FATAL, STOPPED, waiting and a completed oneshot', async () => {
     const ports = await stackPorts();
     const closed = await freePort();
-    d = Daemon.start(stackConfig(ports, others(closed)));
+    d = Daemon.start(stackConfig(ports, others(closed)), HOST_INDEPENDENT);
     const daemon = d;
     await waitUp(daemon, STACK);
     await daemon.waitState('crasher', 'BACKOFF');
@@ -93,7 +96,7 @@ describe('status against a real stack', () => {
 
   it('exits 0 when every named program is RUNNING or a completed oneshot, 3 otherwise', async () => {
     const ports = await stackPorts();
-    d = Daemon.start(stackConfig(ports, others(await freePort())));
+    d = Daemon.start(stackConfig(ports, others(await freePort())), HOST_INDEPENDENT);
     await waitUp(d, STACK);
     await d.waitState('crasher', 'BACKOFF');
     await d.waitState('missing', 'FATAL');
@@ -122,7 +125,7 @@ describe('status against a real stack', () => {
 
   it('--json prints the API objects and keeps the exit code', async () => {
     const ports = await stackPorts();
-    d = Daemon.start(stackConfig(ports, others(await freePort())));
+    d = Daemon.start(stackConfig(ports, others(await freePort())), HOST_INDEPENDENT);
     await waitUp(d, STACK);
     await d.waitState('crasher', 'BACKOFF');
     const r = await ctl(d, 'status', '--json');
