@@ -84,6 +84,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     dir: config.log.dir,
     maxBytes: config.log.maxBytes,
     backups: config.log.backups,
+    tailBytes: config.log.tailBytes,
   });
   const supervisor = new Supervisor({
     programs: config.programs,

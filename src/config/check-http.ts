@@ -7,7 +7,7 @@ import { programEntries, record } from './shape.js';
 import type { PathSegment } from './source-map.js';
 import { didYouMeanSuffix } from './suggest.js';
 
-const UPSTREAM_ONLY = ['hold', 'websocket', 'strip_prefix', 'program'] as const;
+const UPSTREAM_ONLY = ['hold', 'websocket', 'strip_prefix', 'program', 'unhealthy_after'] as const;
 
 /** http.listen when the file does not say (as normalize.ts). */
 const DEFAULT_LISTEN = '0.0.0.0:80';
@@ -82,6 +82,8 @@ export function checkHttp(data: unknown, report: Reporter): void {
       }
     } else if (route.hold !== undefined && route.program === undefined) {
       report.problem(at('hold'), 'hold needs `program` (whose restart requests wait for)');
+    } else if (route.unhealthy_after !== undefined && route.program === undefined) {
+      report.problem(at('unhealthy_after'), 'unhealthy_after needs `program` (what to restart)');
     }
     if (!isStatic && route.spa !== undefined) {
       report.problem(at('spa'), 'spa applies to static routes only');

@@ -30,6 +30,8 @@ export const DEFAULTS = {
   logLevel: 'info',
   logMaxBytes: '10MB',
   logBackups: 3,
+  logTailBytes: '1MB',
+  unhealthyAfter: 5,
   priority: 100,
   exitCodes: [0],
   startSeconds: '1s',
@@ -70,6 +72,7 @@ export function normalize(input: NormalizeInput): AppConfig {
       dir: raw.log?.dir,
       maxBytes: parseSize(raw.log?.max_bytes ?? DEFAULTS.logMaxBytes),
       backups: raw.log?.backups ?? DEFAULTS.logBackups,
+      tailBytes: parseSize(raw.log?.tail_bytes ?? DEFAULTS.logTailBytes),
     },
     control: { socket: raw.control?.socket ?? (input.env.APPOS_CTL_SOCKET || DEFAULTS.socket) },
     http: raw.http === undefined ? undefined : normalizeHttp(raw.http),
@@ -108,6 +111,8 @@ function normalizeRoute(route: RawRoute): RouteConfig {
     websocket: route.websocket ?? false,
     holdMs: route.hold === undefined ? undefined : parseDuration(route.hold),
     stripPrefix: route.strip_prefix ?? false,
+    unhealthyAfter:
+      route.upstream === undefined ? undefined : (route.unhealthy_after ?? DEFAULTS.unhealthyAfter),
     static: route.static,
     spa: route.spa ?? false,
   };

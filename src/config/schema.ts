@@ -38,6 +38,13 @@ const routeSchema = {
       '5s',
     ),
     strip_prefix: bool('Upstream routes: remove `path` before proxying. Default: false.', true),
+    unhealthy_after: {
+      type: 'integer',
+      minimum: 0,
+      description:
+        'Upstream routes with `program`: this many timeouts, resets or refusals in a row mark the program unhealthy and restart it, like a failed live probe. 0: never. Default: 5.',
+      examples: [3],
+    },
     static: str(
       "Serve files from this directory (relative: to apposd's working directory).",
       '/appos/web',
@@ -85,6 +92,10 @@ const schema = {
         },
         dir: str('One rotating log file per program here; absent: no files.', '/appos/data/logs'),
         max_bytes: size('Rotate a program log at this size. Default: 10MB.', '10MB'),
+        tail_bytes: size(
+          'Program output kept in memory per program for appos-ctl tail (half per stream). Default: 1MB.',
+          '1MB',
+        ),
         backups: {
           type: 'integer',
           minimum: 0,
@@ -269,6 +280,7 @@ export interface RawRoute {
   websocket?: boolean;
   hold?: Duration;
   strip_prefix?: boolean;
+  unhealthy_after?: number;
   static?: string;
   spa?: boolean;
 }
@@ -283,6 +295,7 @@ export interface RawConfig {
     level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
     dir?: string;
     max_bytes?: Size;
+    tail_bytes?: Size;
     backups?: number;
   };
   control?: { socket?: string };

@@ -82,6 +82,9 @@ export interface LogConfig {
   readonly dir?: string;
   readonly maxBytes: number;
   readonly backups: number;
+  /** Bytes of output kept in memory per program for tails (half per stream). Always set by
+   * loading; optional so that hand-built configs (tests) may leave it to the relay's default. */
+  readonly tailBytes?: number;
 }
 
 export interface RouteConfig {
@@ -91,6 +94,9 @@ export interface RouteConfig {
   readonly websocket: boolean;
   readonly holdMs?: Ms;
   readonly stripPrefix: boolean;
+  /** Upstream failures in a row that mark `program` unhealthy (0: never). Always set by
+   * loading; optional so that hand-built configs (tests) may leave it to the edge's default. */
+  readonly unhealthyAfter?: number;
   readonly static?: string;
   readonly spa: boolean;
 }

@@ -1,11 +1,12 @@
 // Forwarding on proxy routes: max_body, X-Forwarded-* headers, strip_prefix, the program gate
 // (503 while not ready, `hold` while restarting), retries of requests an upstream never saw,
-// and writing the upstream's response back (filtered headers, compression, SSE, early death).
+// writing the upstream's response back (filtered headers, compression, SSE, early death), and
+// each exchange's outcome reported to the supervisor as evidence (a hung upstream restarts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
 import { constants as z, createBrotliCompress, createGzip } from 'node:zlib';
-import type { EventLogger } from '../supervisor/api.js';
+import type { EventLogger, SupervisorApi, UpstreamOutcome } from '../supervisor/api.js';
 import { BodyLimiter } from './body-limit.js';
 import { isCompressible, isEventStream, negotiateEncoding, type Encoding } from './encoding.js';
 import {
@@ -67,8 +68,28 @@ function prepareHeaders(req: IncomingMessage): void {
   h['x-real-ip'] = ip;
 }
 
+/**
+ * How an exchange with an upstream ended, from what it saw: a response head is 'ok'; a
+ * refused or reset connection says so; the listener's idle timeout (504, the upstream request
+ * aborted) is 'timeout'. Null when the upstream was never asked, or the client left first.
+ */
+function outcomeOf(ex: Exchange): UpstreamOutcome | null {
+  if (!ex.sent || ex.limited) return null;
+  if (ex.responded) return 'ok';
+  const code = ex.failure;
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code !== undefined && code !== 'ECONNABORTED') return 'reset';
+  return ex.res.statusCode === 504 ? 'timeout' : null;
+}
+
 class Exchange implements ProxyExchange {
   retries = 0;
+  /** The request went to the upstream at least once. */
+  sent = false;
+  /** The upstream answered with a response head. */
+  responded = false;
+  /** The error code of the last failed attempt, if any. */
+  failure: string | undefined;
   /** Epoch ms the hold budget ends; 0 until the first wait. */
   holdDeadline = 0;
   /** The program's epoch when the request was last sent. */
@@ -85,10 +106,12 @@ class Exchange implements ProxyExchange {
   ) {}
 
   onUpstreamResponse(status: number, headers: string[]): Writable | null {
+    this.responded = true;
     return this.fwd.respond(this, status, headers);
   }
 
   onUpstreamError(err: NodeJS.ErrnoException, retryable: boolean): void {
+    this.failure = err.code;
     this.fwd.failed(this, err, retryable);
   }
 }
@@ -125,6 +148,7 @@ export class Forwarder {
     private readonly state: EdgeState,
     private readonly log: Pick<EventLogger, 'debug'>,
     public settings: ForwardSettings,
+    private readonly supervisor: Pick<SupervisorApi, 'reportUpstream'>,
   ) {}
 
   /** Handles one request on a proxy route. */
@@ -144,6 +168,14 @@ export class Forwarder {
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const bodyless = body === undefined && (length === undefined || length === '0');
     const ex = new Exchange(this, req, res, b, bodyless, body);
+    const program = b.route.program;
+    if (program !== null) {
+      // The one place the edge's evidence leaves for the supervisor: once per request.
+      res.once('close', () => {
+        const outcome = outcomeOf(ex);
+        if (outcome) this.supervisor.reportUpstream(program, outcome, b.route.unhealthyAfter);
+      });
+    }
     const view = b.view;
     if (view !== null && !view.up) this.hold(ex);
     else this.send(ex);
@@ -285,6 +317,7 @@ export class Forwarder {
       ex.req.pipe(body);
     }
     if (ex.b.view) ex.epoch = ex.b.view.epoch;
+    ex.sent = true;
     this.proxy.web(ex.req, ex.res, ex.b.target, body, ex);
   }
 

@@ -1,6 +1,7 @@
 // The route table of the public listener: config routes compiled once into a longest-prefix
 // matcher, plus the pure URL helpers the hot path uses (path of a URL, prefix stripping).
 import { resolve } from 'node:path';
+import { DEFAULTS } from '../config/normalize.js';
 import type { Ms, RouteConfig } from '../config/types.js';
 
 /** The built-in health endpoint, answered before any configured route. */
@@ -24,6 +25,8 @@ export interface ProxyRoute extends RouteBase {
   /** How long requests may wait for a restarting program; 0 = fail at once. */
   readonly holdMs: Ms;
   readonly stripPrefix: boolean;
+  /** Upstream failures in a row reported as evidence that `program` is hung (0: never). */
+  readonly unhealthyAfter: number;
   /** What the access log names as the upstream. */
   readonly label: string;
 }
@@ -70,6 +73,7 @@ function compileRoute(cfg: RouteConfig, index: number): Route {
     websocket: cfg.websocket,
     holdMs: cfg.holdMs ?? 0,
     stripPrefix: cfg.stripPrefix,
+    unhealthyAfter: cfg.unhealthyAfter ?? DEFAULTS.unhealthyAfter,
     label: cfg.program ?? upstream.host,
   };
 }

@@ -168,7 +168,14 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   };
   let edge = compile(opts.http);
   const settingsOf = (http: HttpConfig) => ({ maxBody: http.maxBody, compress: http.compress });
-  const forwarder = new Forwarder(proxy, states, state, log, settingsOf(opts.http));
+  const forwarder = new Forwarder(
+    proxy,
+    states,
+    state,
+    log,
+    settingsOf(opts.http),
+    opts.supervisor,
+  );
 
   const server: Server = createServer({
     headersTimeout: limits.headersTimeoutMs,

@@ -1,15 +1,20 @@
 // Delivers every line the children print: to apposd's stdout as a pino record, to the
-// program's rotating file, to its tail ring and to followers. A child's pipe is paused while
-// stdout or the file is backed up, so a flood slows the child instead of growing apposd.
+// program's rotating file, to its tail (bounded in bytes) and to followers. A child's pipe is
+// paused while its file is backed up, or while stdout is briefly slow; a stdout that stays
+// blocked (nobody reads `docker logs`) no longer holds anything back: its lines are dropped and
+// counted, and a notice says how many once it drains.
 import pino, { type Logger } from 'pino';
 import type { OutputSink } from '../supervisor/api.js';
 import type { LogApi, LogLine, StreamName } from './api.js';
+import { Attachment, type AttachmentTarget, type RelayHost } from './attachment.js';
 import { FileSink } from './file-sink.js';
-import { LineSplitter } from './line-splitter.js';
-import { RingBuffer } from './ring-buffer.js';
+import { Tails } from './tails.js';
 
-/** Lines kept per program (and for tailAll) unless `ringSize` says otherwise. */
-export const DEFAULT_RING_SIZE = 1000;
+/** Bytes of output kept per program (and for tailAll) unless `tailBytes` says otherwise. */
+export const DEFAULT_TAIL_BYTES = 1024 * 1024;
+
+/** How long stdout may stay backed up (children paused) before it counts as blocked. */
+export const STDOUT_STALL_MS = 1_000;
 
 /** How long closeAll() waits for attached pipes to reach their end before closing files. */
 const CLOSE_GRACE_MS = 1_000;
@@ -17,15 +22,18 @@ const CLOSE_GRACE_MS = 1_000;
 export interface OutputRelayOptions {
   /**
    * apposd's logger. When its destination reports a backlog (`writableNeedDrain` and 'drain',
-   * as createLogger's does, or any Node Writable), children are paused until it drains.
+   * as createLogger's does, or any Node Writable), children wait for it to drain, for at most
+   * `stdoutStallMs`; after that their lines for stdout are dropped until it drains.
    */
   logger: Logger;
   /** Directory of the per-program files; absent means no files. */
   dir?: string;
   maxBytes: number;
   backups: number;
-  /** Lines kept per program and stream for tails, and for tailAll; default 1000. */
-  ringSize?: number;
+  /** Bytes kept per program for tails (half per stream), and for tailAll; default 1 MiB. */
+  tailBytes?: number;
+  /** Default STDOUT_STALL_MS. */
+  stdoutStallMs?: number;
 }
 
 /** What the relay needs of a destination to wait on its backlog. */
@@ -34,33 +42,14 @@ interface Drainable {
   on(event: 'drain', listener: () => void): unknown;
 }
 
-/** What an attachment asks of its relay. */
-interface RelayHost {
-  /** True while apposd's stdout has more queued than its high-water mark. */
-  stdoutBacklogged(): boolean;
-  /** Records a delivered line for tailAll and hands it to matching followers. */
-  publish(line: LogLine): void;
-  /** The attachment paused its source; call resumeIfClear() on every drain. */
-  paused(attachment: Attachment): void;
-  /** The attachment's source ended. */
-  finished(attachment: Attachment): void;
-  debug(fields: object, msg: string): void;
-}
-
 interface Follower {
   readonly program: string | undefined;
   readonly stream: StreamName | undefined;
   readonly listener: (line: LogLine) => void;
 }
 
-/** Everything kept for one program: its tail rings, file and per-stream child loggers. */
-interface ProgramOutput {
-  readonly name: string;
-  /** Both streams in arrival order. */
-  readonly ring: RingBuffer<LogLine>;
-  /** Each stream on its own, so a chatty stdout cannot evict every stderr line. */
-  readonly streams: Record<StreamName, RingBuffer<LogLine>>;
-  sink: FileSink | undefined;
+/** Everything kept for one program besides its tail: its file and per-stream child loggers. */
+interface ProgramOutput extends AttachmentTarget {
   readonly loggers: Partial<Record<StreamName, Logger>>;
 }
 
@@ -70,9 +59,8 @@ interface ProgramOutput {
  */
 export class OutputRelay implements OutputSink, LogApi {
   private readonly logger: Logger;
-  private readonly ringSize: number;
   private readonly programs = new Map<string, ProgramOutput>();
-  private readonly all: RingBuffer<LogLine>;
+  private readonly tails: Tails;
   private readonly followers = new Set<Follower>();
   /** Attachments whose source is paused until stdout and their file drain. */
   private readonly waiting = new Set<Attachment>();
@@ -80,20 +68,26 @@ export class OutputRelay implements OutputSink, LogApi {
   private readonly stdout: Drainable | undefined;
   private filesClosed = false;
   private idleWaiters: (() => void)[] = [];
+  /** Set while stdout is blocked: lines meant for it are dropped and counted here. */
+  private blockedSince: number | null = null;
+  private drops = new Map<string, number>();
+  private stallTimer: NodeJS.Timeout | null = null;
   private readonly host: RelayHost = {
-    stdoutBacklogged: () => this.stdout !== undefined && this.stdout.writableNeedDrain,
-    publish: (line) => this.publish(line),
-    paused: (attachment) => this.waiting.add(attachment),
+    stdoutBacklogged: () =>
+      this.blockedSince === null && this.stdout !== undefined && this.stdout.writableNeedDrain,
+    stdoutBlocked: () => this.blockedSince !== null,
+    dropped: (program) => this.drops.set(program, (this.drops.get(program) ?? 0) + 1),
+    publish: (program, stream, line, at) => this.publish(program, stream, line, at),
+    paused: (attachment) => this.paused(attachment),
     finished: (attachment) => this.finished(attachment),
     debug: (fields, msg) => this.logger.debug(fields, msg),
   };
 
   constructor(private readonly opts: OutputRelayOptions) {
     this.logger = opts.logger;
-    this.ringSize = opts.ringSize ?? DEFAULT_RING_SIZE;
-    this.all = new RingBuffer<LogLine>(this.ringSize);
+    this.tails = new Tails(opts.tailBytes ?? DEFAULT_TAIL_BYTES);
     this.stdout = drainableOf(opts.logger);
-    this.stdout?.on('drain', this.wake);
+    this.stdout?.on('drain', this.onStdoutDrain);
   }
 
   /** Reads `source` to its end, delivering every line; never throws. */
@@ -122,13 +116,11 @@ export class OutputRelay implements OutputSink, LogApi {
   }
 
   tail(program: string, n: number, stream?: StreamName): LogLine[] {
-    const output = this.programs.get(program);
-    if (output === undefined) return [];
-    return (stream === undefined ? output.ring : output.streams[stream]).last(n);
+    return this.tails.tail(program, n, stream);
   }
 
   tailAll(n: number): LogLine[] {
-    return this.all.last(n);
+    return this.tails.tailAll(n);
   }
 
   follow(
@@ -148,6 +140,7 @@ export class OutputRelay implements OutputSink, LogApi {
     const output = this.programs.get(program);
     if (output === undefined) return;
     this.programs.delete(program);
+    this.tails.forget(program);
     const sink = output.sink;
     output.sink = undefined;
     await sink?.close();
@@ -169,6 +162,7 @@ export class OutputRelay implements OutputSink, LogApi {
         });
       });
     }
+    if (this.stallTimer) clearTimeout(this.stallTimer);
     this.filesClosed = true;
     const closing: Promise<void>[] = [];
     for (const output of this.programs.values()) {
@@ -178,8 +172,8 @@ export class OutputRelay implements OutputSink, LogApi {
     await Promise.all(closing);
   }
 
-  private publish(line: LogLine): void {
-    this.all.push(line);
+  private publish(program: string, stream: StreamName, text: string, at: number): void {
+    const line = this.tails.push(program, stream, text, at);
     if (this.followers.size === 0) return;
     for (const follower of this.followers) {
       if (follower.program !== undefined && follower.program !== line.program) continue;
@@ -192,6 +186,19 @@ export class OutputRelay implements OutputSink, LogApi {
     }
   }
 
+  /** A source paused; if stdout is what holds it, stdout gets STDOUT_STALL_MS to drain. */
+  private paused(attachment: Attachment): void {
+    this.waiting.add(attachment);
+    if (this.stallTimer !== null || !this.host.stdoutBacklogged()) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      if (!this.host.stdoutBacklogged()) return;
+      this.blockedSince = Date.now();
+      this.wake();
+    }, this.opts.stdoutStallMs ?? STDOUT_STALL_MS);
+    this.stallTimer.unref();
+  }
+
   private finished(attachment: Attachment): void {
     this.waiting.delete(attachment);
     this.active.delete(attachment);
@@ -201,6 +208,24 @@ export class OutputRelay implements OutputSink, LogApi {
       for (const resolve of waiters) resolve();
     }
   }
+
+  /** stdout caught up: say what it missed while blocked, then let waiting children go on. */
+  private readonly onStdoutDrain = (): void => {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    const since = this.blockedSince;
+    if (since !== null) {
+      this.blockedSince = null;
+      const dropped = Object.fromEntries(this.drops);
+      const total = [...this.drops.values()].reduce((a, b) => a + b, 0);
+      this.drops = new Map();
+      this.logger.warn(
+        { dropped, total, blockedMs: Date.now() - since },
+        `stdout was blocked: ${total} lines of program output were not written to it (the log files and tails have them)`,
+      );
+    }
+    this.wake();
+  };
 
   /** Resumes every paused source whose stdout and file are no longer backed up. */
   private readonly wake = (): void => {
@@ -213,16 +238,7 @@ export class OutputRelay implements OutputSink, LogApi {
   private output(program: string): ProgramOutput {
     let output = this.programs.get(program);
     if (output === undefined) {
-      output = {
-        name: program,
-        ring: new RingBuffer<LogLine>(this.ringSize),
-        streams: {
-          stdout: new RingBuffer<LogLine>(this.ringSize),
-          stderr: new RingBuffer<LogLine>(this.ringSize),
-        },
-        sink: this.openSink(program),
-        loggers: {},
-      };
+      output = { name: program, sink: this.openSink(program), loggers: {} };
       this.programs.set(program, output);
     }
     return output;
@@ -239,98 +255,6 @@ export class OutputRelay implements OutputSink, LogApi {
       this.logger.warn({ program, err: errorText(err) }, 'cannot open the program log file');
       return undefined;
     }
-  }
-}
-
-/** One child stream being read: splits it and delivers each line, pausing on backlog. */
-class Attachment {
-  private readonly splitter: LineSplitter;
-  /** The program's ring for this stream. */
-  private readonly ring: RingBuffer<LogLine>;
-  /** Epoch ms the chunk being split was read. */
-  private at = 0;
-  /** The current chunk's lines for the file, written in one go after the chunk. */
-  private batch = '';
-  private toFile = false;
-  private paused = false;
-  private done = false;
-
-  constructor(
-    private readonly relay: RelayHost,
-    private readonly output: ProgramOutput,
-    private readonly stream: StreamName,
-    private readonly source: NodeJS.ReadableStream,
-    private readonly log: Logger,
-  ) {
-    this.splitter = new LineSplitter(this.onLine);
-    this.ring = output.streams[stream];
-  }
-
-  start(): void {
-    this.source.on('data', this.onData);
-    this.source.on('end', this.onEnd);
-    this.source.on('close', this.onEnd);
-    this.source.on('error', this.onError);
-  }
-
-  /** Resumes the source if nothing it waits on is backed up; true when resumed. */
-  resumeIfClear(): boolean {
-    if (!this.paused) return true;
-    if (this.mustWait()) return false;
-    this.paused = false;
-    this.source.resume();
-    return true;
-  }
-
-  private readonly onData = (chunk: Buffer | string): void => {
-    if (this.done) return;
-    this.at = Date.now();
-    this.toFile = this.output.sink?.usable ?? false;
-    this.splitter.push(chunk);
-    this.writeBatch();
-    if (!this.paused && this.mustWait()) {
-      this.paused = true;
-      this.source.pause();
-      this.relay.paused(this);
-    }
-  };
-
-  private readonly onLine = (line: string): void => {
-    this.log.info(line);
-    if (this.toFile) this.batch += line + '\n';
-    const entry: LogLine = { program: this.output.name, stream: this.stream, line, at: this.at };
-    this.output.ring.push(entry);
-    this.ring.push(entry);
-    this.relay.publish(entry);
-  };
-
-  private readonly onEnd = (): void => {
-    if (this.done) return;
-    this.at = Date.now();
-    this.toFile = this.output.sink?.usable ?? false;
-    this.splitter.end();
-    this.writeBatch();
-    this.done = true;
-    this.paused = false;
-    this.relay.finished(this);
-  };
-
-  private readonly onError = (err: Error): void => {
-    this.relay.debug(
-      { program: this.output.name, stream: this.stream, err: err.message },
-      'program output pipe error',
-    );
-    this.onEnd();
-  };
-
-  private writeBatch(): void {
-    if (this.batch.length === 0) return;
-    this.output.sink?.write(this.batch);
-    this.batch = '';
-  }
-
-  private mustWait(): boolean {
-    return (this.output.sink?.needDrain ?? false) || this.relay.stdoutBacklogged();
   }
 }
 

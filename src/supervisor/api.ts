@@ -69,6 +69,9 @@ export type SupervisorEvent =
   | { readonly type: 'stopping' }
   | { readonly type: 'stopped' };
 
+/** How one exchange between the edge and a program's upstream ended. */
+export type UpstreamOutcome = 'ok' | 'timeout' | 'reset' | 'refused';
+
 export interface ActionResult {
   readonly name: string;
   readonly ok: boolean;
@@ -106,6 +109,12 @@ export interface SupervisorApi {
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
   /** Apply a new set of program configs: start added, stop removed, restart changed. */
   reload(programs: readonly ProgramConfig[]): Promise<ReloadResult>;
+  /**
+   * Evidence from the edge: how one exchange with `program`'s upstream ended. `failAfter`
+   * failures in a row (timeout, reset, refused) while the program is RUNNING count like a
+   * failed live probe: it is unhealthy and restarted. 'ok' clears the count; 0 never trips.
+   */
+  reportUpstream(program: string, outcome: UpstreamOutcome, failAfter: number): void;
 }
 
 /** Where the supervisor hands each child's stdout/stderr. Implemented by log/, injected by main. */

@@ -1,7 +1,7 @@
 // The program machine's shapes: the data it keeps per program, the events it takes, the effects
 // it asks for, and the status that data shows. Pure types and two pure functions.
 import type { ProgramConfig } from '../config/types.js';
-import type { ExitInfo, ProbeResult, ProgramStatus, State } from './api.js';
+import type { ExitInfo, ProbeResult, ProgramStatus, State, UpstreamOutcome } from './api.js';
 import type { RawExit } from './exit-status.js';
 
 /** The timers a program runs; each fires a `deadline` event carrying its run number. */
@@ -42,7 +42,7 @@ export interface ProgramData {
   readonly stopRequested: boolean;
   /** This stop ends a start that failed (ready deadline): its reason; BACKOFF or FATAL follow. */
   readonly failedStart: string | null;
-  /** This stop is a restart (failed live probe): its reason; a new run follows. */
+  /** This stop is a restart (live probe or upstream evidence): its reason; a new run follows. */
   readonly restartAfterStop: string | null;
 }
 
@@ -73,6 +73,13 @@ export type ProgramEvent =
       readonly probe: ProbeName;
       readonly result: ProbeResult;
       readonly failures: number;
+    }
+  | {
+      /** The edge saw `failures` upstream failures in a row: counts as a failed live probe. */
+      readonly type: 'upstream';
+      readonly run: number;
+      readonly failures: number;
+      readonly outcome: UpstreamOutcome;
     }
   | {
       readonly type: 'deadline';

@@ -82,6 +82,8 @@ function apply(m: Draft, e: ProgramEvent): void {
       return exited(m, e.exit, e.groupAlive);
     case 'probe':
       return probed(m, e.probe, e.result, e.failures);
+    case 'upstream':
+      return unhealthy(m, `upstream failed ${e.failures} times in a row (last: ${e.outcome})`);
     case 'deadline':
       return deadline(m, e.timer, e.groupAlive ?? false);
   }
@@ -190,8 +192,17 @@ function probed(m: Draft, probe: ProbeName, result: ProbeResult, failures: numbe
   }
   const retries = d.cfg.live?.retries ?? 1;
   if (failures < retries) return;
+  unhealthy(m, `live probe failed ${failures} times: ${result.error ?? 'failed'}`);
+}
+
+/**
+ * A running program found hung (its live probe, or the edge's evidence): unhealthy, stopped,
+ * then started again. Evidence that arrives once the run is no longer RUNNING is no news.
+ */
+function unhealthy(m: Draft, why: string): void {
+  const d = m.d;
+  if (d.state !== 'RUNNING' || d.stopRequested) return;
   d.healthy = false;
-  const why = `live probe failed ${failures} times: ${result.error ?? 'failed'}`;
   m.beginStop(why);
   d.restartAfterStop = why;
 }

@@ -4,6 +4,7 @@
 import type { ProgramConfig } from '../config/types.js';
 import { ProbeRunner } from '../probes/runner.js';
 import type { ExitInfo, OutputSink, ProbeResult, ProgramStatus, State } from './api.js';
+import type { UpstreamOutcome } from './api.js';
 import { step } from './machine.js';
 import {
   type Effect,
@@ -16,6 +17,7 @@ import {
 } from './machine-types.js';
 import { RESTING_STATES } from './program-state.js';
 import { type ChildHandle, SpawnError, type Spawner } from './spawner.js';
+import { UpstreamEvidence } from './upstream-evidence.js';
 
 /** One state change: which run moved, from where to where, and why. */
 export interface Move {
@@ -81,6 +83,7 @@ export class Program {
   readonly #runners = new Map<ProbeName, ProbeHandle>();
   #child: ChildHandle | null = null;
   #stopWaiters: (() => void)[] = [];
+  readonly #evidence = new UpstreamEvidence();
 
   constructor(cfg: ProgramConfig, deps: ProgramDeps) {
     this.#data = initialData(cfg);
@@ -142,6 +145,17 @@ export class Program {
     this.send({ type: 'cancel', reason });
     if (this.#data.state !== 'STOPPING') return Promise.resolve();
     return new Promise((resolve) => this.#stopWaiters.push(resolve));
+  }
+
+  /**
+   * The edge's evidence on this program's upstream: `failAfter` failures in a row of a RUNNING
+   * run become an `upstream` event. Requests cut by its own stop or crash are no news.
+   */
+  report(outcome: UpstreamOutcome, failAfter: number): void {
+    if (this.#data.state !== 'RUNNING') return;
+    const run = this.#data.run;
+    const failures = this.#evidence.record(run, outcome, failAfter);
+    if (failures !== null) this.send({ type: 'upstream', run, failures, outcome });
   }
 
   /** Sends a signal to the program's process group. */

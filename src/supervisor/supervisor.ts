@@ -13,6 +13,7 @@ import type {
   ReloadResult,
   SupervisorApi,
   SupervisorEvent,
+  UpstreamOutcome,
 } from './api.js';
 import { neededForStart } from './dependencies.js';
 import { eventLog } from './event-log.js';
@@ -240,6 +241,10 @@ export class Supervisor implements SupervisorApi {
     if (!p) return { name, ok: false, message: 'no such program' };
     if (!p.signal(signal)) return { name, ok: false, message: 'not running' };
     return { name, ok: true, message: `signalled ${signal}` };
+  }
+
+  reportUpstream(program: string, outcome: UpstreamOutcome, failAfter: number): void {
+    if (!this.#stopping) this.programs.get(program)?.report(outcome, failAfter);
   }
 
   async reload(programs: readonly ProgramConfig[]): Promise<ReloadResult> {

@@ -114,6 +114,10 @@ export class FakeSupervisor implements SupervisorApi {
     return { name, ok: true, message: 'stopped' };
   }
 
+  reportUpstream(program: string, outcome: string): void {
+    this.calls.push(`upstream:${program}:${outcome}`);
+  }
+
   signal(name: string, signal: NodeJS.Signals): ActionResult {
     this.calls.push(`signal:${name}:${signal}`);
     return { name, ok: true, message: `signalled ${signal}` };

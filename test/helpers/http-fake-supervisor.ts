@@ -8,6 +8,7 @@ import type {
   ReloadResult,
   SupervisorApi,
   SupervisorEvent,
+  UpstreamOutcome,
 } from '../../src/supervisor/api.js';
 import { programStatus } from './fake-control.js';
 
@@ -42,6 +43,13 @@ export class FakeSupervisor implements SupervisorApi {
 
   names(): string[] {
     return [...this.programs.keys()];
+  }
+
+  /** Every upstream outcome the edge reported, in order. */
+  readonly upstreamReports: { program: string; outcome: UpstreamOutcome; failAfter: number }[] = [];
+
+  reportUpstream(program: string, outcome: UpstreamOutcome, failAfter: number): void {
+    this.upstreamReports.push({ program, outcome, failAfter });
   }
 
   /** Changes a program's status and emits what the real supervisor would. */

@@ -53,6 +53,7 @@ describe('the CONTRACT.md example', () => {
       dir: '/data/logs',
       maxBytes: 10 * 1024 * 1024,
       backups: 3,
+      tailBytes: 1024 * 1024,
     });
     expect(config.control).toEqual({ socket: '/run/appos/ctl.sock' });
     expect(config.http).toMatchObject({
@@ -69,6 +70,7 @@ describe('the CONTRACT.md example', () => {
         program: 'backend',
         websocket: true,
         stripPrefix: false,
+        unhealthyAfter: 5,
         spa: false,
       },
       {
@@ -78,6 +80,7 @@ describe('the CONTRACT.md example', () => {
         websocket: false,
         holdMs: 5000,
         stripPrefix: false,
+        unhealthyAfter: 5,
         spa: false,
       },
       {
@@ -86,6 +89,7 @@ describe('the CONTRACT.md example', () => {
         program: 'pocketbase',
         websocket: false,
         stripPrefix: true,
+        unhealthyAfter: 5,
         spa: false,
       },
       { path: '/', static: '/appos/web', websocket: false, stripPrefix: false, spa: true },
@@ -171,7 +175,12 @@ describe('defaults', () => {
     const config = loadConfig(fixture('minimal.yaml'), {});
     expect(config.shutdownTimeoutMs).toBe(8000);
     expect(config.http).toBeUndefined();
-    expect(config.log).toEqual({ level: 'info', maxBytes: 10 * 1024 * 1024, backups: 3 });
+    expect(config.log).toEqual({
+      level: 'info',
+      maxBytes: 10 * 1024 * 1024,
+      backups: 3,
+      tailBytes: 1024 * 1024,
+    });
     expect(config.programs[0]).toMatchObject({
       command: ['sleep', '1000'],
       priority: 100,

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../../src/log/api.js';
 import { createLogger, type AppLogger } from '../../../src/log/logger.js';
 import { OutputRelay } from '../../../src/log/output-relay.js';
+import { LINE_OVERHEAD_BYTES } from '../../../src/log/tails.js';
 import { tempDir } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -96,8 +97,10 @@ describe('OutputRelay', () => {
     expect(numbered(msgs, 'err ')).toEqual(oneTo(n));
   });
 
-  it('keeps tails bounded by ringSize and interleaves tailAll in arrival order', async () => {
-    const relay = new OutputRelay({ logger: log.logger, maxBytes: 0, backups: 0, ringSize: 50 });
+  it('keeps tails bounded by tailBytes and interleaves tailAll in arrival order', async () => {
+    // 50 lines like "a151" per stream half; tailAll holds as many bytes as one program.
+    const tailBytes = 2 * 50 * (4 + LINE_OVERHEAD_BYTES);
+    const relay = new OutputRelay({ logger: log.logger, maxBytes: 0, backups: 0, tailBytes });
     await run(relay, 'a', ['-e', 'for (let i = 1; i <= 200; i++) console.log("a" + i)']);
     await run(relay, 'b', ['-e', 'console.log("b1"); console.error("b2")']);
     await relay.closeAll(5_000);
@@ -107,7 +110,11 @@ describe('OutputRelay', () => {
     const all = relay.tailAll(4).map((l) => `${l.program}:${l.line}`);
     expect(all.slice(0, 2)).toEqual(['a:a199', 'a:a200']);
     expect(all.slice(2).sort()).toEqual(['b:b1', 'b:b2']);
-    expect(relay.tailAll(1000)).toHaveLength(50);
+    const kept = relay.tailAll(1000);
+    expect(kept).toHaveLength(100);
+    expect(kept.reduce((n, l) => n + l.line.length + LINE_OVERHEAD_BYTES, 0)).toBeLessThanOrEqual(
+      tailBytes,
+    );
   });
 
   it('follows one program, one stream, or everything, until unsubscribed', async () => {

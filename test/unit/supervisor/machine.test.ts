@@ -53,6 +53,7 @@ const EVENTS: Record<string, ProgramEvent> = {
   'probe ready ok': { type: 'probe', run: 1, probe: 'ready', result: pass, failures: 0 },
   'probe ready fail': { type: 'probe', run: 1, probe: 'ready', result: fail, failures: 1 },
   'probe live fail': { type: 'probe', run: 1, probe: 'live', result: fail, failures: 1 },
+  upstream: { type: 'upstream', run: 1, failures: 3, outcome: 'timeout' },
   'deadline start': { type: 'deadline', run: 1, timer: 'start' },
   'deadline ready': { type: 'deadline', run: 1, timer: 'ready' },
   'deadline backoff': { type: 'deadline', run: 1, timer: 'backoff' },
@@ -75,6 +76,7 @@ const TABLE: Record<string, string> = {
   'probe ready ok': ' STOPPED  RUNNING  RUNNING  BACKOFF  STOPPING EXITED   FATAL',
   'probe ready fail': 'STOPPED STARTING RUNNING  BACKOFF  STOPPING EXITED   FATAL',
   'probe live fail': 'STOPPED  STARTING STOPPING BACKOFF  STOPPING EXITED   FATAL',
+  upstream: '         STOPPED  STARTING STOPPING BACKOFF  STOPPING EXITED   FATAL',
   'deadline start': ' STOPPED  STARTING RUNNING  BACKOFF  STOPPING EXITED   FATAL',
   'deadline ready': ' STOPPED  STOPPING RUNNING  BACKOFF  STOPPING EXITED   FATAL',
   'deadline backoff': 'STOPPED STARTING RUNNING  STARTING STOPPING EXITED   FATAL',
@@ -220,6 +222,28 @@ describe('program machine guards', () => {
     expect(exited.data.state).toBe('STARTING');
     expect(exited.data.run).toBe(2);
     expect(exited.data.reason).toBe('restart: live probe failed 1 times: refused');
+  });
+
+  it("the edge's upstream evidence restarts a running program like a failed live probe", () => {
+    const { data } = step(inState('RUNNING'), EVENTS.upstream as ProgramEvent, ctx);
+    expect(data.healthy).toBe(false);
+    expect(data.reason).toBe('upstream failed 3 times in a row (last: timeout)');
+    const exited = step(
+      data,
+      { type: 'exited', run: 1, exit: { code: null, signal: 'SIGTERM' }, groupAlive: false },
+      ctx,
+    );
+    expect(exited.data.state).toBe('STARTING');
+    expect(exited.data.run).toBe(2);
+    expect(exited.data.healthy).toBe(true);
+    expect(exited.data.reason).toBe('restart: upstream failed 3 times in a row (last: timeout)');
+  });
+
+  it('upstream evidence against a run being stopped is no news', () => {
+    const stopping = { ...inState('RUNNING'), stopRequested: true };
+    const { data, effects } = step(stopping, EVENTS.upstream as ProgramEvent, ctx);
+    expect(data.healthy).toBe(true);
+    expect(effects).toEqual([]);
   });
 
   it('a start of a program without a ready probe sticks after start_seconds', () => {
