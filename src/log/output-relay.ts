@@ -14,7 +14,7 @@ import { Tails } from './tails.js';
 export const DEFAULT_TAIL_BYTES = 1024 * 1024;
 
 /** How long stdout may stay backed up (children paused) before it counts as blocked. */
-export const STDOUT_STALL_MS = 1_000;
+export const STDOUT_STALL_MS = 5_000;
 
 /** How long closeAll() waits for attached pipes to reach their end before closing files. */
 const CLOSE_GRACE_MS = 1_000;
