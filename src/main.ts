@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // apposd's composition root and the only file that touches process.*: argv, config, wiring of
 // supervisor, logs, HTTP edge and control socket, signals, and the exit code.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config/config-error.js';
-import { loadConfig, resolveConfigPath } from './config/load.js';
+import { loadConfig, readRawConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
 import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
 import { EXIT, isAppError } from './errors.js';
+import { exportCompose } from './export/compose.js';
+import { exportK8s } from './export/k8s.js';
 import type { HttpEdge } from './http/server.js';
 import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
@@ -30,11 +32,15 @@ const version = (
 const USAGE = `usage: apposd [--config PATH]          run the supervisor
        apposd check [--config PATH]    validate the config and print the start plan
        apposd schema                   print the config's JSON Schema
+       apposd export compose|k8s [--config PATH] [-o FILE]
+                                       the same stack for docker compose or Kubernetes
        apposd --version`;
 
 interface Cli {
-  command: 'run' | 'check' | 'schema' | 'version' | 'help';
+  command: 'run' | 'check' | 'schema' | 'version' | 'help' | 'export';
   config: string | undefined;
+  target?: 'compose' | 'k8s';
+  output?: string;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -43,6 +49,7 @@ function parseCli(argv: string[]): Cli {
     allowPositionals: true,
     options: {
       config: { type: 'string', short: 'c' },
+      output: { type: 'string', short: 'o' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -50,6 +57,13 @@ function parseCli(argv: string[]): Cli {
   if (values.help) return { command: 'help', config: undefined };
   if (values.version) return { command: 'version', config: undefined };
   const [verb, ...rest] = positionals;
+  if (verb === 'export') {
+    const [target, extra] = rest;
+    if (target !== 'compose' && target !== 'k8s') throw new Error('export needs compose or k8s');
+    if (extra !== undefined) throw new Error(`unexpected argument "${extra}"`);
+    return { command: 'export', config: values.config, target, output: values.output };
+  }
+  if (values.output !== undefined) throw new Error('-o applies to export only');
   if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
   const command = verb === undefined ? 'run' : verb;
   if (command !== 'run' && command !== 'check' && command !== 'schema' && command !== 'version') {
@@ -190,6 +204,27 @@ async function run(path: string, config: AppConfig): Promise<number> {
   }
 }
 
+/** `apposd export`: the text to -o FILE or stdout, notes and problems to stderr. */
+function runExport(cli: Cli, loaded: { path: string; config: AppConfig }): number {
+  const outDir = cli.output === undefined ? process.cwd() : dirname(resolve(cli.output));
+  const input = {
+    config: loaded.config,
+    raw: readRawConfig(loaded.path),
+    source: relative(process.cwd(), loaded.path) || loaded.path,
+    envFileRef: (p: { envFile?: string }) => relative(outDir, p.envFile ?? '') || '.',
+  };
+  const result = cli.target === 'k8s' ? exportK8s(input) : exportCompose(input);
+  if (result.problems.length > 0) {
+    process.stderr.write(`apposd export ${cli.target}: cannot export ${input.source}:\n`);
+    for (const p of result.problems) process.stderr.write(`  ${p}\n`);
+    return EXIT.CRITICAL;
+  }
+  if (cli.output === undefined) process.stdout.write(result.text);
+  else writeFileSync(cli.output, result.text);
+  for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
+  return EXIT.OK;
+}
+
 async function main(): Promise<number> {
   let cli: Cli;
   try {
@@ -224,6 +259,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${formatPlan(loaded.config, startPlan(loaded.config.programs))}\n`);
     return EXIT.OK;
   }
+  if (cli.command === 'export') return runExport(cli, loaded);
   return run(loaded.path, loaded.config);
 }
 

@@ -1,12 +1,13 @@
 // Semantic checks of the `http` section: the listen address and the routes (path shape,
 // exactly one of upstream/static, options that fit the route's kind, known programs).
 import { isUrl, parseHostPort } from './address.js';
+import { checkProbe } from './check-programs.js';
 import type { Reporter } from './problems.js';
 import { programEntries, record } from './shape.js';
 import type { PathSegment } from './source-map.js';
 import { didYouMeanSuffix } from './suggest.js';
 
-const UPSTREAM_ONLY = ['hold', 'websocket', 'strip_prefix', 'program'] as const;
+const UPSTREAM_ONLY = ['hold', 'websocket', 'strip_prefix', 'program', 'probe'] as const;
 
 /** Reports every problem in `data.http` (the raw, interpolated file). */
 export function checkHttp(data: unknown, report: Reporter): void {
@@ -19,6 +20,7 @@ export function checkHttp(data: unknown, report: Reporter): void {
   if (!Array.isArray(http.routes)) return;
   const programs = programEntries(data).map(([name]) => name);
   const paths = new Map<string, number>();
+  const probes = new Map<string, { index: number; probe: string }>();
   http.routes.forEach((raw: unknown, i) => {
     const route = record(raw);
     if (!route) return;
@@ -47,8 +49,27 @@ export function checkHttp(data: unknown, report: Reporter): void {
           report.problem(at(key), `${key} applies to upstream routes only`);
         }
       }
-    } else if (route.hold !== undefined && route.program === undefined) {
-      report.problem(at('hold'), 'hold needs `program` (whose restart requests wait for)');
+    } else if (route.hold !== undefined && route.program === undefined && !route.probe) {
+      report.problem(
+        at('hold'),
+        'hold needs `program` or `probe` (whose return requests wait for)',
+      );
+    }
+    const probe = record(route.probe);
+    if (probe) {
+      checkProbe(probe, at('probe'), report);
+      if (route.program !== undefined) {
+        report.problem(at('probe'), 'probe is for upstreams apposd does not run: drop `program`');
+      }
+      if (typeof route.upstream === 'string' && isUrl(route.upstream, ['http:', 'https:'])) {
+        const name = upstreamName(route.upstream);
+        const first = probes.get(name);
+        if (first === undefined) probes.set(name, { index: i, probe: JSON.stringify(probe) });
+        else if (first.probe !== JSON.stringify(probe)) {
+          const where = `http.routes[${first.index}]`;
+          report.problem(at('probe'), `upstream ${name} has another probe in ${where}: use one`);
+        }
+      }
     }
     if (!isStatic && route.spa !== undefined) {
       report.problem(at('spa'), 'spa applies to static routes only');
@@ -58,4 +79,14 @@ export function checkHttp(data: unknown, report: Reporter): void {
       report.problem(at('program'), `unknown program "${route.program}"${hint}`, 'value');
     }
   });
+}
+
+/**
+ * The name a probed upstream goes by in /api/health, status and its 503s: the host:port of
+ * its URL (no userinfo, no path). Routes to one upstream share it, and its probe.
+ */
+export function upstreamName(upstream: string): string {
+  const url = new URL(upstream);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname}:${port}`;
 }

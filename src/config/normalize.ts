@@ -99,6 +99,7 @@ function normalizeRoute(route: RawRoute): RouteConfig {
     stripPrefix: route.strip_prefix ?? false,
     static: route.static,
     spa: route.spa ?? false,
+    probe: route.probe === undefined ? undefined : normalizeProbe(route.probe, 'ready'),
   };
 }
 
@@ -147,6 +148,7 @@ function normalizeProgram(
     critical: p.critical ?? false,
     ready: p.ready === undefined ? undefined : normalizeProbe(p.ready, 'ready'),
     live: p.live === undefined ? undefined : normalizeProbe(p.live, 'live'),
+    image: p.image,
   };
 }
 

@@ -128,6 +128,9 @@ const programSchema = {
     critical: bool('When it goes FATAL, or exits for good, apposd stops all and exits 1.'),
     ready: { $ref: '#/definitions/probe', description: 'Readiness probe, checked while starting.' },
     live: { $ref: '#/definitions/probe', description: 'Liveness probe, checked while running.' },
+    image: str(
+      '`apposd export` only: the container image of this program. Default: the AppOS image.',
+    ),
   },
 };
 
@@ -145,6 +148,11 @@ const routeSchema = {
     strip_prefix: bool('Upstream routes: remove `path` before proxying. Default: false.'),
     static: str("Serve files from this directory (relative: to apposd's working directory)."),
     spa: bool('Static routes: unknown paths serve index.html. Default: false.'),
+    probe: {
+      $ref: '#/definitions/probe',
+      description:
+        'Upstream routes apposd does not supervise: an active probe whose state drives the 503, hold, /api/health and status.',
+    },
   },
 };
 
@@ -296,6 +304,7 @@ export interface RawProgram {
   critical?: boolean;
   ready?: RawProbe;
   live?: RawProbe;
+  image?: string;
 }
 
 /** A route as written in the file. */
@@ -308,6 +317,7 @@ export interface RawRoute {
   strip_prefix?: boolean;
   static?: string;
   spa?: boolean;
+  probe?: RawProbe;
 }
 
 /** The whole file as written (after interpolation), once it passed the schema. */

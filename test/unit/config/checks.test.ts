@@ -186,7 +186,7 @@ programs: {}
       '3:11 http.listen: expected host:port like 127.0.0.1:8080, [::]:80 or :80',
       '5:7 http.routes[0]: a route has neither upstream nor static: give exactly one',
       '7:17 http.routes[1].upstream: expected a URL like http://127.0.0.1:8080',
-      '8:7 http.routes[1].hold: hold needs `program` (whose restart requests wait for)',
+      '8:7 http.routes[1].hold: hold needs `program` or `probe` (whose return requests wait for)',
       '11:7 http.routes[2].spa: spa applies to static routes only',
       '14:13 http.routes[4].path: duplicate route path (also http.routes[3])',
     ]);

@@ -85,6 +85,7 @@ describe('jsonSchema()', () => {
         'critical',
         'ready',
         'live',
+        'image',
       ].sort(),
     );
     expect(Object.keys(schema.definitions?.probe?.properties ?? {}).sort()).toEqual(
