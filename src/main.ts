@@ -23,6 +23,7 @@ import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
 import { Reaper } from './supervisor/reaper.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { UpstreamMonitor } from './upstreams/monitor.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = (
@@ -94,9 +95,11 @@ async function run(path: string, config: AppConfig): Promise<number> {
     sink: relay,
     logger,
   });
+  // Routes with `probe:` watch upstreams apposd does not run (edge-only mode).
+  const upstreams = new UpstreamMonitor(config.http?.routes ?? []);
   logger.info(
     { version, config: path, pid: process.pid },
-    `apposd ${version} starting (${config.programs.length} programs)`,
+    `apposd ${version} starting (${config.programs.length} programs, ${upstreams.status().length} probed upstreams)`,
   );
 
   let control: ControlServer | null = null;
@@ -109,6 +112,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
       const cfg = loadConfig(path, process.env);
       const result = await supervisor.reload(cfg.programs);
       if (edge && cfg.http) {
+        upstreams.setRoutes(cfg.http.routes);
         edge.setRoutes(cfg.http);
         const was = config.http;
         if (was && (was.host !== cfg.http.host || was.port !== cfg.http.port)) {
@@ -156,11 +160,12 @@ async function run(path: string, config: AppConfig): Promise<number> {
     return refuse(err);
   }
   supervisor.boot();
+  upstreams.start();
   // The public listener first: it is what "every service answering" waits for.
   try {
     if (config.http) {
       const { createHttpServer } = await import('./http/server.js');
-      const server = await createHttpServer({ http: config.http, supervisor, logger });
+      const server = await createHttpServer({ http: config.http, supervisor, upstreams, logger });
       edge = server;
       const at = await server.listen();
       logger.info({ host: at.host, port: at.port }, `http listening on ${at.host}:${at.port}`);
@@ -169,6 +174,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
     control = await startControlServer({
       socket: config.control.socket,
       supervisor,
+      upstreams,
       logs: relay,
       reload,
       shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
@@ -183,6 +189,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
   supervisor.setDrain((budgetMs) => (edge ? edge.close(budgetMs) : Promise.resolve()));
   if (supervisor.stopping && edge) await edge.close(0);
   const code = await supervisor.done;
+  upstreams.stop();
   await control?.close().catch(() => undefined);
   return finish(code);
 

@@ -1,6 +1,6 @@
 // Semantic checks of the `http` section: the listen address and the routes (path shape,
 // exactly one of upstream/static, options that fit the route's kind, known programs).
-import { isUrl, parseHostPort } from './address.js';
+import { isUrl, parseHostPort, upstreamName } from './address.js';
 import { checkProbe } from './check-programs.js';
 import type { Reporter } from './problems.js';
 import { programEntries, record } from './shape.js';
@@ -79,14 +79,4 @@ export function checkHttp(data: unknown, report: Reporter): void {
       report.problem(at('program'), `unknown program "${route.program}"${hint}`, 'value');
     }
   });
-}
-
-/**
- * The name a probed upstream goes by in /api/health, status and its 503s: the host:port of
- * its URL (no userinfo, no path). Routes to one upstream share it, and its probe.
- */
-export function upstreamName(upstream: string): string {
-  const url = new URL(upstream);
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return `${url.hostname}:${port}`;
 }

@@ -1,6 +1,7 @@
 // The route table of the public listener: config routes compiled once into a longest-prefix
 // matcher, plus the pure URL helpers the hot path uses (path of a URL, prefix stripping).
 import { resolve } from 'node:path';
+import { upstreamName } from '../config/address.js';
 import type { Ms, RouteConfig } from '../config/types.js';
 
 /** The built-in health endpoint, answered before any configured route. */
@@ -18,7 +19,10 @@ export interface ProxyRoute extends RouteBase {
   readonly kind: 'proxy';
   /** Upstream origin, e.g. "http://127.0.0.1:8080". */
   readonly upstream: URL;
-  /** Supervised program whose state explains upstream trouble, or null. */
+  /**
+   * Whose state explains upstream trouble: a supervised program, or a probed upstream's name
+   * (host:port, edge-only mode); null for neither.
+   */
   readonly program: string | null;
   readonly websocket: boolean;
   /** How long requests may wait for a restarting program; 0 = fail at once. */
@@ -66,7 +70,7 @@ function compileRoute(cfg: RouteConfig, index: number): Route {
     path,
     index,
     upstream,
-    program: cfg.program ?? null,
+    program: cfg.program ?? (cfg.probe ? upstreamName(cfg.upstream) : null),
     websocket: cfg.websocket,
     holdMs: cfg.holdMs ?? 0,
     stripPrefix: cfg.stripPrefix,
