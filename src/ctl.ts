@@ -6,6 +6,9 @@ import { parseArgs } from 'node:util';
 import { call, CtlError, follow, type ClientOptions } from './control/client.js';
 import {
   formatAction,
+  formatBackup,
+  formatBackups,
+  formatDoctor,
   formatHealth,
   formatJournal,
   formatLogLine,
@@ -19,6 +22,10 @@ import {
   ROUTES,
   isFine,
   type ActionResponse,
+  type BackupResponse,
+  type BackupsResponse,
+  type DoctorResponse,
+  type RestoreResponse,
   type FollowMessage,
   type HealthResponse,
   type JournalResponse,
@@ -309,6 +316,68 @@ const VERBS: Record<string, Verb> = {
       await call(ctx.client, 'POST', ROUTES.SHUTDOWN);
       print('Shut down');
       return EXIT.OK;
+    },
+  },
+  backup: {
+    usage: 'backup [--json]',
+    summary: 'take one consistent backup now',
+    details: [
+      "Prints the new archive's id and path. Exit 1 on failure, with the reason; older",
+      'archives are then left as they were (retention runs only after a backup succeeded).',
+    ].join('\n'),
+    options: ['json'],
+    run: async (ctx) => {
+      noArgs(ctx, 'backup');
+      const client = { ...ctx.client, timeoutMs: ACTION_TIMEOUT_MS };
+      const r = await call<BackupResponse>(client, 'POST', ROUTES.BACKUP);
+      if (ctx.json) printJson(r);
+      else print(formatBackup(r));
+      return EXIT.OK;
+    },
+  },
+  backups: {
+    usage: 'backups [--json]',
+    summary: 'list the backups: id, time, size, what each holds',
+    details: 'Oldest first.',
+    options: ['json'],
+    run: async (ctx) => {
+      noArgs(ctx, 'backups');
+      const r = await call<BackupsResponse>(ctx.client, 'GET', ROUTES.BACKUPS);
+      if (ctx.json) printJson(r);
+      else print(formatBackups(r));
+      return EXIT.OK;
+    },
+  },
+  restore: {
+    usage: 'restore ID',
+    summary: 'check a backup, stop what it covers, restore it, start again',
+    details: [
+      'The archive is checked against its manifest first: a corrupt or partial one is refused',
+      '(exit 1) and nothing is touched. Otherwise the programs it covers are stopped in reverse',
+      'start order, their data replaced, and started in start order.',
+    ].join('\n'),
+    options: ['json'],
+    run: async (ctx) => {
+      if (ctx.args.length !== 1) throw new UsageError('restore needs one backup id', 'restore');
+      const client = { ...ctx.client, timeoutMs: ACTION_TIMEOUT_MS };
+      const r = await call<RestoreResponse>(client, 'POST', ROUTES.RESTORE, { id: ctx.args[0] });
+      if (ctx.json) printJson(r);
+      else print([`restored ${r.id}: ${r.programs.join(', ') || 'files only'}`, ...r.failed]);
+      return r.failed.length === 0 ? EXIT.OK : EXIT.FAILED;
+    },
+  },
+  doctor: {
+    usage: 'doctor [--json]',
+    summary: 'run the troubleshooting checks: ok/fail and the fix',
+    details: 'See docs/troubleshooting.md. Exit 0 when every check is ok, 1 otherwise.',
+    options: ['json'],
+    run: async (ctx) => {
+      noArgs(ctx, 'doctor');
+      const client = { ...ctx.client, timeoutMs: 60_000 };
+      const r = await call<DoctorResponse>(client, 'GET', ROUTES.DOCTOR);
+      if (ctx.json) printJson(r);
+      else print(formatDoctor(r));
+      return r.ok ? EXIT.OK : EXIT.FAILED;
     },
   },
   version: {

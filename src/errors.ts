@@ -36,6 +36,7 @@ export const ERRORS = {
   APPOS_ERR_NOT_FOUND: { summary: 'no such control route', exit: EXIT.FAILED },
   APPOS_ERR_STOPPING: { summary: 'apposd is shutting down', exit: EXIT.FAILED },
   APPOS_ERR_INTERNAL: { summary: 'internal error', exit: EXIT.FAILED },
+  APPOS_ERR_BACKUP: { summary: 'a backup or restore failed', exit: EXIT.FAILED },
 } as const satisfies Record<string, { summary: string; exit: ExitCode }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -10,6 +10,7 @@ import { loadConfig, readRawConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
+import { formatUse, unsetWarning } from './config/unset-variables.js';
 import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
 import { EXIT, isAppError } from './errors.js';
@@ -19,6 +20,10 @@ import type { HttpEdge } from './http/server.js';
 import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
+import { BackupService } from './backup/service.js';
+import { isDuration, parseDuration } from './config/units.js';
+import { runDoctor } from './doctor/doctor.js';
+import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
 import { Reaper } from './supervisor/reaper.js';
@@ -97,11 +102,30 @@ async function run(path: string, config: AppConfig): Promise<number> {
   });
   // Routes with `probe:` watch upstreams apposd does not run (edge-only mode).
   const upstreams = new UpstreamMonitor(config.http?.routes ?? []);
+  const scheduler = new Scheduler({
+    supervisor,
+    logger,
+    timezone: process.env.TZ,
+    stateFile:
+      config.dataDir === undefined ? undefined : join(config.dataDir, '.apposd', 'schedules.json'),
+  });
+  const backups = new BackupService({ supervisor, logger, timezone: process.env.TZ });
+  backups.apply(config.backups, config.dataDir);
   logger.info(
     { version, config: path, pid: process.pid },
     `apposd ${version} starting (${config.programs.length} programs, ${upstreams.status().length} probed upstreams)`,
   );
+  // An unset ${VAR} became "": say so, with where it is used, at start and at every reload.
+  const warnUnset = (cfg: AppConfig): void => {
+    for (const v of cfg.unsetVariables ?? []) {
+      logger.warn({ variable: v.name, uses: v.uses.map(formatUse) }, unsetWarning(v));
+    }
+  };
+  warnUnset(config);
 
+  let current = config;
+  const stopGrace = process.env.APPOS_STOP_GRACE ?? '10s';
+  const dockerStopMs = isDuration(stopGrace) ? parseDuration(stopGrace) : 10_000;
   let control: ControlServer | null = null;
   let edge: HttpEdge | null = null;
 
@@ -110,7 +134,11 @@ async function run(path: string, config: AppConfig): Promise<number> {
   const reload = (): Promise<ReloadResult> => {
     const next = reloading.then(async () => {
       const cfg = loadConfig(path, process.env);
+      warnUnset(cfg);
       const result = await supervisor.reload(cfg.programs);
+      scheduler.apply(cfg.schedules);
+      backups.apply(cfg.backups, cfg.dataDir);
+      current = cfg;
       if (edge && cfg.http) {
         upstreams.setRoutes(cfg.http.routes);
         edge.setRoutes(cfg.http);
@@ -161,6 +189,7 @@ async function run(path: string, config: AppConfig): Promise<number> {
   }
   supervisor.boot();
   upstreams.start();
+  scheduler.apply(config.schedules);
   // The public listener first: it is what "every service answering" waits for.
   try {
     if (config.http) {
@@ -180,6 +209,16 @@ async function run(path: string, config: AppConfig): Promise<number> {
       shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
       version,
       logger,
+      nextRunAt: (name) => scheduler.nextRunAt(name),
+      backups,
+      doctor: () =>
+        runDoctor({
+          config: current,
+          supervisor,
+          dockerStopMs,
+          dataVolume: process.env.APPOS_DATA_VOLUME,
+          timezone: process.env.TZ,
+        }),
     });
   } catch (err) {
     logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
@@ -190,6 +229,8 @@ async function run(path: string, config: AppConfig): Promise<number> {
   if (supervisor.stopping && edge) await edge.close(0);
   const code = await supervisor.done;
   upstreams.stop();
+  scheduler.close();
+  backups.close();
   await control?.close().catch(() => undefined);
   return finish(code);
 

@@ -36,6 +36,9 @@ own "$data/apps"
 mkdir -p "$data/logs"
 chmod 0750 "$data/logs"
 
+# appos.db's schema (entrypoint.sh made it): created once, owned by the programs' user.
+"${NODE_BIN:-node}" "$(dirname "$0")/appos-db.mjs" "$data/appos.db" "$uid" "$gid"
+
 if [ -s "$key" ]; then
 	chown "$uid:$gid" "$key"
 	chmod 0600 "$key"

@@ -1,5 +1,5 @@
 // Semantic checks of `depends_on`: unknown programs (did-you-mean), conditions that can never
-// be met (a oneshot is never `ready`, a daemon never `completed`), and cycles, named in full.
+// be met (`ready` on a oneshot, `completed` on a daemon), and cycles, named in full.
 import type { Reporter } from './problems.js';
 import { dependencies, programEntries, type RawDependency } from './shape.js';
 import { didYouMeanSuffix } from './suggest.js';
@@ -23,7 +23,7 @@ export function checkDependencies(data: unknown, report: Reporter): void {
         const how = dep.fromList ? ' (a list entry means ready)' : '';
         report.problem(
           dep.path,
-          `"${dep.name}" is a oneshot and is never ready${how}; use ${dep.name}: completed`,
+          `"${dep.name}" is a oneshot, ready only once completed${how}; use ${dep.name}: completed`,
         );
       } else if (kind !== 'oneshot' && dep.condition === 'completed') {
         report.problem(

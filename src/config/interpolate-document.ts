@@ -7,20 +7,30 @@ import type { PathSegment } from './source-map.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** A variable used without a default that is not set, and the key path of the value using it. */
+export interface UnsetUse {
+  readonly name: string;
+  readonly path: readonly PathSegment[];
+}
+
 /**
  * Interpolates `doc` in place. Problems go to `problems` (and silence later ones at the same
  * path); scalars that took text from `env` are added to `problems.interpolated`.
- * Returns the names of variables used without a default that are not set.
+ * Returns every use of a variable without a default that is not set, in document order.
  */
-export function interpolateDocument(doc: Document, env: Env, problems: ProblemCollector): string[] {
-  const unset = new Set<string>();
+export function interpolateDocument(
+  doc: Document,
+  env: Env,
+  problems: ProblemCollector,
+): UnsetUse[] {
+  const unset: UnsetUse[] = [];
   const walk = (node: unknown, path: PathSegment[]): void => {
     if (isScalar(node)) {
       if (typeof node.value !== 'string' || !needsInterpolation(node.value)) return;
       const result = interpolate(node.value, env);
       for (const message of result.problems) problems.problem(path, message, 'value');
       if (result.problems.length > 0) problems.silence(path);
-      for (const name of result.unset) unset.add(name);
+      for (const name of new Set(result.unset)) unset.push({ name, path });
       if (node.value.replaceAll('$$', '').includes('$')) problems.interpolated.add(node as Node);
       node.value = result.value;
     } else if (isMap(node)) {
@@ -34,5 +44,5 @@ export function interpolateDocument(doc: Document, env: Env, problems: ProblemCo
     }
   };
   walk(doc.contents, []);
-  return [...unset];
+  return unset;
 }

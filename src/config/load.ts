@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
+import { checkData } from './check-data.js';
 import { checkDependencies } from './check-dependencies.js';
 import { checkHttp } from './check-http.js';
 import { checkPrograms } from './check-programs.js';
@@ -15,7 +16,8 @@ import { ProblemCollector } from './problems.js';
 import type { RawConfig } from './schema.js';
 import { programEntries } from './shape.js';
 import { SourceMap } from './source-map.js';
-import type { AppConfig } from './types.js';
+import type { AppConfig, UnsetVariable } from './types.js';
+import { unsetVariables, unsetWarning } from './unset-variables.js';
 import { validateSchema } from './validate-schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -26,6 +28,7 @@ interface LoadContext {
   readonly env: Env;
   readonly problems: ProblemCollector;
   readonly warnings: string[];
+  unset: UnsetVariable[];
   readonly envFiles: Map<string, Record<string, string>>;
   text: string;
   doc?: Document;
@@ -64,6 +67,7 @@ export function loadConfig(file: string, env: Env): AppConfig {
     env,
     problems: new ProblemCollector(abs),
     warnings: [],
+    unset: [],
     envFiles: new Map(),
     text: '',
     data: undefined,
@@ -140,9 +144,9 @@ function parseYaml(ctx: LoadContext): void {
 
 function interpolateStep(ctx: LoadContext): void {
   if (!ctx.doc) return;
-  for (const name of interpolateDocument(ctx.doc, ctx.env, ctx.problems)) {
-    ctx.warnings.push(`\${${name}} is not set; using an empty string`);
-  }
+  const uses = interpolateDocument(ctx.doc, ctx.env, ctx.problems);
+  ctx.unset = unsetVariables(ctx.file, uses, (path) => ctx.problems.valuePosition(path));
+  ctx.warnings.push(...ctx.unset.map(unsetWarning));
   try {
     ctx.data = ctx.doc.toJS({ maxAliasCount: 1000 }) ?? {};
   } catch (err) {
@@ -159,6 +163,7 @@ function semanticStep(ctx: LoadContext): void {
   checkPrograms(ctx.data, ctx.problems);
   checkDependencies(ctx.data, ctx.problems);
   checkHttp(ctx.data, ctx.problems);
+  checkData(ctx.data, ctx.problems);
 }
 
 function readEnvFiles(ctx: LoadContext): void {
@@ -186,6 +191,7 @@ function normalizeStep(ctx: LoadContext): void {
     env: ctx.env,
     envFiles: ctx.envFiles,
     warnings: ctx.warnings,
+    unset: ctx.unset,
   });
 }
 

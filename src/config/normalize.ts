@@ -3,8 +3,10 @@
 // apposd's working directory, like paths in argv), except env_file: to the config file.
 import { DEFAULT_SOCKET } from '../wire/shapes.js';
 import { dirname, resolve } from 'node:path';
+import { normalizeBackups, normalizeSchedules } from './normalize-data.js';
 import { parseHostPort } from './address.js';
 import { parseCommand } from './command.js';
+import { inheritedEnv } from './program-env.js';
 import type { RawConfig, RawProbe, RawProgram, RawRoute } from './schema.js';
 import { PROBE_KINDS } from './schema.js';
 import { dependencies } from './shape.js';
@@ -15,6 +17,7 @@ import type {
   ProbeKind,
   ProgramConfig,
   RouteConfig,
+  UnsetVariable,
 } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -51,6 +54,7 @@ export interface NormalizeInput {
   /** Variables read from each program's env_file, by program name. */
   readonly envFiles: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly warnings: readonly string[];
+  readonly unset: readonly UnsetVariable[];
 }
 
 /** Builds the resolved config. Assumes the schema and semantic checks passed. */
@@ -70,9 +74,16 @@ export function normalize(input: NormalizeInput): AppConfig {
     control: { socket: raw.control?.socket ?? (input.env.APPOS_CTL_SOCKET || DEFAULTS.socket) },
     http: raw.http === undefined ? undefined : normalizeHttp(raw.http),
     programs: Object.entries(raw.programs ?? {}).map(([name, program]) =>
-      normalizeProgram(name, program, dirname(file), input.envFiles.get(name) ?? {}),
+      normalizeProgram(name, program, {
+        configDir: dirname(file),
+        fromFile: input.envFiles.get(name) ?? {},
+        inherited: inheritedEnv(input.env, [...(raw.pass_env ?? []), ...(program.pass_env ?? [])]),
+      }),
     ),
+    schedules: normalizeSchedules(raw),
+    backups: normalizeBackups(raw),
     loadWarnings: input.warnings,
+    unsetVariables: input.unset,
   };
 }
 
@@ -109,12 +120,15 @@ function argv(command: RawProgram['command']): string[] {
   return parsed.argv;
 }
 
-function normalizeProgram(
-  name: string,
-  p: RawProgram,
-  configDir: string,
-  fromFile: Readonly<Record<string, string>>,
-): ProgramConfig {
+/** A program's environment inputs: what it inherits, and its env_file's variables. */
+interface ProgramEnvInput {
+  readonly configDir: string;
+  readonly fromFile: Readonly<Record<string, string>>;
+  readonly inherited: Readonly<Record<string, string>>;
+}
+
+function normalizeProgram(name: string, p: RawProgram, input: ProgramEnvInput): ProgramConfig {
+  const { configDir, fromFile, inherited } = input;
   const kind = p.kind ?? 'daemon';
   const env: Record<string, string> = { ...fromFile };
   for (const [key, value] of Object.entries(p.env ?? {})) env[key] = String(value);
@@ -123,6 +137,7 @@ function normalizeProgram(
     name,
     command: argv(p.command),
     cwd: p.cwd,
+    inherited,
     env,
     envFile: p.env_file === undefined ? undefined : resolve(configDir, p.env_file),
     user: p.user === undefined ? undefined : String(p.user),
@@ -132,7 +147,8 @@ function normalizeProgram(
       name: d.name,
       condition: d.condition as 'started' | 'ready' | 'completed',
     })),
-    autostart: p.autostart ?? true,
+    // A scheduled job runs at its times, not when apposd starts (unless autostart says so).
+    autostart: p.autostart ?? p.schedule === undefined,
     kind,
     restart: p.restart ?? (kind === 'oneshot' ? 'on-failure' : 'always'),
     exitCodes: p.exit_codes ?? [...DEFAULTS.exitCodes],

@@ -60,6 +60,16 @@ export function checkWarnings(config: AppConfig, plan: StartPlan): string[] {
   return warnings;
 }
 
+/**
+ * The names of the variables a program starts with (never their values): what it inherits,
+ * HOME, USER and LOGNAME when it runs as a `user`, then its env_file and env.
+ */
+export function programEnvNames(p: ProgramConfig): string[] {
+  const names = new Set([...Object.keys(p.inherited), ...Object.keys(p.env)]);
+  if (p.user !== undefined) for (const n of ['HOME', 'USER', 'LOGNAME']) names.add(n);
+  return [...names].sort();
+}
+
 function probeSummary(probe: ProbeConfig): string {
   const target =
     probe.kind === 'exec'
@@ -84,6 +94,8 @@ function programLines(p: ProgramConfig, index: number, width: number): string[] 
     lines.push(`        ${label.padEnd(11)}${text}`);
   };
   detail('runs', `${p.command[0] ?? ''}${p.user === undefined ? '' : ` as ${p.user}`}`);
+  const env = programEnvNames(p);
+  detail('env', env.length > 0 ? env.join(' ') : '(none)');
   if (p.dependsOn.length > 0) {
     detail('after', p.dependsOn.map((d) => `${d.name} (${d.condition})`).join(', '));
   }

@@ -58,6 +58,11 @@ export class ProblemCollector implements Reporter {
     this.at(this.map?.position(path, at), text, message);
   }
 
+  /** Where the value at `path` is written, when the document has it. */
+  valuePosition(path: readonly PathSegment[]): Position | undefined {
+    return this.map?.position(path, 'value');
+  }
+
   /** Records a problem at an explicit position (YAML syntax errors, a missing file). */
   at(pos: Position | undefined, path: string, message: string): void {
     const where = pos ? { line: pos.line, col: pos.col } : {};

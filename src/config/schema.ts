@@ -1,9 +1,10 @@
 // The JSON Schema (draft-07) of config/appos.yaml: what `apposd schema` prints for editors and
 // what the loader validates against, plus the raw (as-written) TypeScript shape it describes.
+import { PASS_ENV_PATTERN } from './program-env.js';
+import { bool, duration, probeSchema, programSchema, size, str } from './schema-program.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
-/** Signal names accepted by `stop_signal`, without the SIG prefix. */
-export const STOP_SIGNALS = ['TERM', 'INT', 'QUIT', 'HUP', 'KILL', 'USR1', 'USR2'] as const;
+export { STOP_SIGNALS } from './schema-program.js';
 
 /** Probe kinds; a probe names exactly one of them. */
 export const PROBE_KINDS = ['tcp', 'http', 'exec', 'redis', 'pocketbase'] as const;
@@ -16,122 +17,7 @@ export const DEFINITION_WORDS: Readonly<Record<string, string>> = {
   dependsOn: 'a map of NAME: started | ready | completed, or a list of names',
   envValue: 'a string, number or boolean',
   probe: 'a probe like { tcp: "127.0.0.1:6379" }',
-};
-
-const duration = (description: string, example: string) => ({
-  $ref: '#/definitions/duration',
-  description: `${description} Example: ${example}.`,
-});
-const size = (description: string, example: string) => ({
-  $ref: '#/definitions/size',
-  description: `${description} Example: ${example}.`,
-});
-const bool = (description: string) => ({ type: 'boolean', description });
-const str = (description: string) => ({ type: 'string', description });
-
-const probeSchema = {
-  type: 'object',
-  description:
-    'A health probe with exactly one kind: tcp, http, exec, redis or pocketbase, plus options.',
-  additionalProperties: false,
-  properties: {
-    tcp: str('Passes when a TCP connection to "host:port" opens.'),
-    http: str('Passes when GET of this http(s) URL answers 2xx/3xx (or `expect`).'),
-    expect: {
-      type: 'integer',
-      minimum: 100,
-      maximum: 599,
-      description: 'http probes only: the exact status code expected.',
-    },
-    exec: {
-      $ref: '#/definitions/command',
-      description: 'Passes when this command exits 0 (argv list or a string, never a shell).',
-    },
-    redis: str('Passes when PING at this redis:// URL answers PONG (not LOADING).'),
-    pocketbase: str("Passes when the PocketBase SDK's health check at this URL succeeds."),
-    interval: duration('Time between checks. Default: 1s for ready, 10s for live.', '2s'),
-    timeout: duration('Time one check may take. Default: 1s.', '500ms'),
-    retries: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Consecutive failures before a live probe marks the program unhealthy.',
-    },
-    initial_delay: duration('Wait this long after spawn before the first check.', '2s'),
-  },
-};
-
-const programSchema = {
-  type: 'object',
-  description: 'One supervised program.',
-  additionalProperties: false,
-  required: ['command'],
-  properties: {
-    command: {
-      $ref: '#/definitions/command',
-      description:
-        'argv list, or a string split like a shell would (no shell is run: use [sh, -c, ...]).',
-    },
-    cwd: str("Working directory (relative: to apposd's working directory)."),
-    env: {
-      type: 'object',
-      description: 'Environment variables on top of env_file and the inherited environment.',
-      additionalProperties: { $ref: '#/definitions/envValue' },
-    },
-    env_file: str('KEY=VALUE file (relative: to the config file), applied before `env`.'),
-    user: { type: ['string', 'integer'], description: 'Run as this user (name or uid).' },
-    group: { type: ['string', 'integer'], description: 'Run with this group (name or gid).' },
-    priority: { type: 'integer', description: 'Lower starts first (after dependencies). 100.' },
-    depends_on: {
-      $ref: '#/definitions/dependsOn',
-      description: 'Wait for these first: NAME: started | ready | completed, or a list (ready).',
-    },
-    autostart: bool('Start with apposd. Default: true.'),
-    kind: {
-      enum: ['daemon', 'oneshot'],
-      description: 'daemon (default) keeps running; oneshot runs to completion.',
-    },
-    restart: {
-      enum: ['always', 'on-failure', 'never'],
-      description: 'Default: always for daemons, on-failure for oneshots.',
-    },
-    exit_codes: {
-      type: 'array',
-      description: 'Exit codes that count as expected. Default: [0].',
-      items: { type: 'integer', minimum: 0, maximum: 255 },
-      minItems: 1,
-      uniqueItems: true,
-    },
-    start_seconds: duration('Up this long counts as a successful start. Default: 1s.', '1s'),
-    start_timeout: duration(
-      'With a ready probe: a start that is not ready this long counts as failed. Default: 60s.',
-      '60s',
-    ),
-    start_retries: {
-      type: 'integer',
-      minimum: 0,
-      description: 'Failed starts in a row before FATAL. Default: 3.',
-    },
-    backoff: {
-      type: 'object',
-      description: 'Delay between restarts, doubling, reset once a start sticks.',
-      additionalProperties: false,
-      properties: {
-        initial: duration('First delay. Default: 200ms.', '200ms'),
-        max: duration('Longest delay. Default: 30s.', '30s'),
-      },
-    },
-    stop_signal: {
-      enum: [...STOP_SIGNALS, ...STOP_SIGNALS.map((s) => `SIG${s}`)],
-      description: 'Signal sent to the process group to stop. Default: TERM.',
-    },
-    stop_timeout: duration('Then SIGKILL of the whole tree. Default: 5s.', '5s'),
-    critical: bool('When it goes FATAL, or exits for good, apposd stops all and exits 1.'),
-    ready: { $ref: '#/definitions/probe', description: 'Readiness probe, checked while starting.' },
-    live: { $ref: '#/definitions/probe', description: 'Liveness probe, checked while running.' },
-    image: str(
-      '`apposd export` only: the container image of this program. Default: the AppOS image.',
-    ),
-  },
+  passEnv: 'a list of variable names or globs like [PB_SUPERUSER_*]',
 };
 
 const routeSchema = {
@@ -140,18 +26,28 @@ const routeSchema = {
   additionalProperties: false,
   required: ['path'],
   properties: {
-    path: str('Path prefix, starting with "/". The longest matching prefix wins.'),
-    upstream: str('Proxy to this http(s) URL.'),
-    program: str('The program behind the upstream: its state explains a 502/503.'),
-    websocket: bool('Upstream routes: also proxy websocket upgrades. Default: false.'),
-    hold: duration('Upstream routes: while `program` restarts, requests wait this long.', '5s'),
-    strip_prefix: bool('Upstream routes: remove `path` before proxying. Default: false.'),
-    static: str("Serve files from this directory (relative: to apposd's working directory)."),
-    spa: bool('Static routes: unknown paths serve index.html. Default: false.'),
+    path: str(
+      'Path prefix, starting with "/". The longest matching prefix wins. Required.',
+      '/api',
+    ),
+    upstream: str('Proxy to this http(s) URL.', 'http://127.0.0.1:8080'),
+    program: str('The program behind the upstream: its state explains a 502/503.', 'backend'),
+    websocket: bool('Upstream routes: also proxy websocket upgrades. Default: false.', true),
+    hold: duration(
+      'Upstream routes: while `program` restarts, requests wait this long. Default: none (503 at once).',
+      '5s',
+    ),
+    strip_prefix: bool('Upstream routes: remove `path` before proxying. Default: false.', true),
+    static: str(
+      "Serve files from this directory (relative: to apposd's working directory).",
+      '/appos/web',
+    ),
+    spa: bool('Static routes: unknown paths serve index.html. Default: false.', true),
     probe: {
       $ref: '#/definitions/probe',
       description:
         'Upstream routes apposd does not supervise: an active probe whose state drives the 503, hold, /api/health and status.',
+      examples: [{ http: 'http://backend:8080/healthz' }],
     },
   },
 };
@@ -167,8 +63,17 @@ const schema = {
     '^x-': { description: 'Extension fields, ignored: a place for YAML anchors.' },
   },
   properties: {
-    data_dir: str("Where programs keep their data (relative: to apposd's working directory)."),
+    data_dir: str(
+      "Where programs keep their data (relative: to apposd's working directory).",
+      '/appos/data',
+    ),
     shutdown_timeout: duration('Global deadline for a graceful shutdown. Default: 8s.', '8s'),
+    pass_env: {
+      $ref: '#/definitions/passEnv',
+      description:
+        'apposd\'s variables every program inherits besides PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ. ["*"]: all. Default: none.',
+      examples: [['PB_SUPERUSER_*', 'APP_SECRET']],
+    },
     log: {
       type: 'object',
       description: 'apposd and program logs.',
@@ -176,28 +81,36 @@ const schema = {
       properties: {
         format: {
           enum: ['json', 'pretty'],
-          description: 'Default: pretty on a TTY, else json.',
+          description: 'The format of the lines on stdout. Default: pretty on a TTY, else json.',
+          examples: ['json'],
         },
         level: {
           enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
-          description: 'Default: info.',
+          description: "apposd's own log level. Default: info.",
+          examples: ['debug'],
         },
-        dir: str('One rotating log file per program here; absent: no files.'),
+        dir: str('One rotating log file per program here; absent: no files.', '/appos/data/logs'),
         max_bytes: size('Rotate a program log at this size. Default: 10MB.', '10MB'),
         backups: {
           type: 'integer',
           minimum: 0,
           description: 'Rotated files kept per program. Default: 3.',
+          examples: [5],
         },
       },
+      examples: [{ format: 'json', level: 'info', dir: '/appos/data/logs' }],
     },
     control: {
       type: 'object',
       description: 'The control socket appos-ctl talks to.',
       additionalProperties: false,
       properties: {
-        socket: str('Unix socket path. Default: $APPOS_CTL_SOCKET, else /run/appos/ctl.sock.'),
+        socket: str(
+          'Unix socket path. Default: $APPOS_CTL_SOCKET, else /run/appos/ctl.sock.',
+          '/run/appos/ctl.sock',
+        ),
       },
+      examples: [{ socket: '/run/appos/ctl.sock' }],
     },
     http: {
       type: 'object',
@@ -206,21 +119,47 @@ const schema = {
       properties: {
         listen: str(
           'host:port, e.g. 0.0.0.0:80, 127.0.0.1:8080, [::]:80, :80. Default: 0.0.0.0:80.',
+          '127.0.0.1:8000',
         ),
         max_body: size('Largest request body. Default: 100MB.', '100MB'),
-        compress: bool('Compress responses. Default: true.'),
-        access_log: bool('Log every request. Default: true.'),
+        compress: bool('Compress responses. Default: true.', false),
+        access_log: bool('Log every request. Default: true.', false),
         routes: {
           type: 'array',
           description: 'Longest matching prefix wins; /api/health is built in.',
           items: { $ref: '#/definitions/route' },
+          examples: [[{ path: '/api', upstream: 'http://127.0.0.1:8080', program: 'backend' }]],
         },
       },
+      examples: [{ listen: '0.0.0.0:80', max_body: '100MB' }],
+    },
+    backups: {
+      type: 'object',
+      description: 'Consistent backups of the programs that declare `backup:`, plus files.',
+      additionalProperties: false,
+      properties: {
+        dir: str('Where archives go. Default: <data_dir>/backups.', '/appos/data/backups'),
+        schedule: str('Take one on this cron (5 or 6 fields, @daily, ...) in TZ.', '0 3 * * *'),
+        keep: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Archives kept; older ones go after a backup succeeded. Default: 7.',
+          examples: [7],
+        },
+        files: {
+          type: 'array',
+          description: 'Files or directories to include, relative to data_dir.',
+          items: { type: 'string', pattern: '\\S' },
+          examples: [['secret.key', 'apps']],
+        },
+      },
+      examples: [{ dir: '/appos/data/backups', schedule: '0 3 * * *', keep: 7 }],
     },
     programs: {
       type: 'object',
       description: 'The supervised programs by name ([A-Za-z0-9_.-]+).',
       additionalProperties: { $ref: '#/definitions/program' },
+      examples: [{ redis: { command: ['redis-server', '--port', '6379'] } }],
     },
   },
   definitions: {
@@ -237,11 +176,21 @@ const schema = {
     },
     command: {
       type: ['string', 'array'],
-      minLength: 1,
+      description:
+        'A command: an argv list like [redis-server, --port, "6379"], or a string split like a shell would (no shell is run).',
       minItems: 1,
       items: { type: ['string', 'number'] },
     },
-    envValue: { type: ['string', 'number', 'boolean'] },
+    envValue: {
+      type: ['string', 'number', 'boolean'],
+      description: 'An environment value; numbers and booleans become their text.',
+    },
+    passEnv: {
+      type: 'array',
+      description: 'Variable names or globs (* any run, ? one character).',
+      items: { type: 'string', pattern: PASS_ENV_PATTERN },
+      uniqueItems: true,
+    },
     dependsOn: {
       type: ['object', 'array'],
       description: 'Programs to wait for: NAME: started | ready | completed, or a list (ready).',
@@ -285,6 +234,7 @@ export interface RawProbe {
 export interface RawProgram {
   command: Command;
   cwd?: string;
+  pass_env?: string[];
   env?: Record<string, string | number | boolean>;
   env_file?: string;
   user?: string | number;
@@ -304,7 +254,18 @@ export interface RawProgram {
   critical?: boolean;
   ready?: RawProbe;
   live?: RawProbe;
+  schedule?: string;
+  schedule_missed?: 'skip' | 'run_once';
+  backup?: RawBackup;
   image?: string;
+}
+
+/** A program's `backup:` as written: exactly one kind. */
+export interface RawBackup {
+  redis?: string;
+  pocketbase?: string;
+  sqlite?: string;
+  files?: string[];
 }
 
 /** A route as written in the file. */
@@ -324,6 +285,7 @@ export interface RawRoute {
 export interface RawConfig {
   data_dir?: string;
   shutdown_timeout?: Duration;
+  pass_env?: string[];
   log?: {
     format?: 'json' | 'pretty';
     level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -339,5 +301,6 @@ export interface RawConfig {
     access_log?: boolean;
     routes?: RawRoute[];
   };
+  backups?: { dir?: string; schedule?: string; keep?: number; files?: string[] };
   programs?: Record<string, RawProgram>;
 }

@@ -36,6 +36,11 @@ export interface ProgramConfig {
   /** argv; a string command in the file is split like a shell would, never run by one. */
   readonly command: readonly string[];
   readonly cwd?: string;
+  /**
+   * What it inherits of apposd's environment: the base set (PATH, HOME, USER, LOGNAME, LANG,
+   * LC_*, TZ) and what `pass_env` names. Values may be secrets: never log them.
+   */
+  readonly inherited: Readonly<Record<string, string>>;
   /** `env_file` entries first, then `env` on top. Values may be secrets: never log them. */
   readonly env: Readonly<Record<string, string>>;
   readonly envFile?: string;
@@ -103,6 +108,48 @@ export interface HttpConfig {
   readonly routes: readonly RouteConfig[];
 }
 
+/** A oneshot run on a cron (`schedule:`), kept out of ProgramConfig so a reload of it restarts nothing. */
+export interface ScheduleConfig {
+  readonly program: string;
+  /** The cron expression as written (5 or 6 fields, or @hourly, @daily, @weekly). */
+  readonly cron: string;
+  /** What to do about a time that passed while apposd was down. */
+  readonly missed: 'skip' | 'run_once';
+}
+
+/** How one program's data is copied consistently while it runs (its `backup:` key). */
+export type BackupSource =
+  | { readonly program: string; readonly kind: 'redis'; readonly url: string }
+  | { readonly program: string; readonly kind: 'pocketbase'; readonly dir: string }
+  | { readonly program: string; readonly kind: 'sqlite'; readonly path: string }
+  | { readonly program: string; readonly kind: 'files'; readonly paths: readonly string[] };
+
+/** The top-level `backups:` section, paths resolved against data_dir. */
+export interface BackupsConfig {
+  readonly dir: string;
+  readonly schedule?: string;
+  readonly keep: number;
+  /** Absolute paths of files or directories to include. */
+  readonly files: readonly string[];
+  /** Every program's `backup:` key, in file order. */
+  readonly sources: readonly BackupSource[];
+}
+
+/** Where an unset variable is used: the value's place in the file and its key path. */
+export interface VariableUse {
+  readonly file: string;
+  readonly line?: number;
+  readonly col?: number;
+  /** e.g. `programs.backend.command[2]`. */
+  readonly path: string;
+}
+
+/** A `${VAR}` or `$VAR` without a default whose variable is not set: it became "". */
+export interface UnsetVariable {
+  readonly name: string;
+  readonly uses: readonly VariableUse[];
+}
+
 export interface AppConfig {
   /** Absolute path of the file this was loaded from. */
   readonly file: string;
@@ -114,6 +161,12 @@ export interface AppConfig {
   readonly http?: HttpConfig;
   /** In file order; start order is computed by config/plan.ts. */
   readonly programs: readonly ProgramConfig[];
+  /** The programs' `schedule:` keys, in file order. */
+  readonly schedules: readonly ScheduleConfig[];
+  /** Present when the file has `backups:` or any program has `backup:`. */
+  readonly backups?: BackupsConfig;
   /** Non-fatal findings while loading (e.g. "${FOO} is not set"); names only, no values. */
   readonly loadWarnings?: readonly string[];
+  /** Variables used without a default that are not set, with where each is used. */
+  readonly unsetVariables?: readonly UnsetVariable[];
 }

@@ -12,7 +12,6 @@ export const AJV_OPTIONS: Options = {
   allErrors: true,
   verbose: true,
   allowUnionTypes: true,
-  unicode: false,
 };
 
 interface Validator {

@@ -2,6 +2,10 @@
 // the journal, reload and health lines. Pure functions of the API's views (protocol.ts).
 import type {
   ActionResultView,
+  BackupResponse,
+  BackupsResponse,
+  BackupView,
+  DoctorResponse,
   ExitView,
   HealthResponse,
   JournalEntryView,
@@ -131,7 +135,9 @@ export function formatStatus(
   const line = (name: string, state: string, what: string): string =>
     `${name.padEnd(width)}${state.padEnd(STATE_WIDTH)}${what}`.trimEnd();
   return [
-    ...programs.map((p) => line(p.name, p.state, describe(p))),
+    ...programs.map((p) =>
+      line(p.name, p.state, `${describe(p)}${p.next_run_at ? `; next run ${p.next_run_at}` : ''}`),
+    ),
     ...upstreams.map((u) => line(u.name, u.state, describeUpstream(u))),
   ];
 }
@@ -157,7 +163,9 @@ export function formatJournal(entries: readonly JournalEntryView[]): string[] {
   const width = Math.max(0, ...entries.map((e) => e.program.length));
   return entries.map((e) => {
     const move = `${e.from} -> ${e.to}`.padEnd(22);
-    return `${e.at}  ${e.program.padEnd(width)}  ${move}  run ${e.run}  ${e.reason}`.trimEnd();
+    // One entry, one line: a reason quoting a multi-line error keeps to its line.
+    const reason = e.reason.replace(/\s*[\r\n]+\s*/g, ' ');
+    return `${e.at}  ${e.program.padEnd(width)}  ${move}  run ${e.run}  ${reason}`.trimEnd();
   });
 }
 
@@ -181,4 +189,39 @@ export function formatHealth(h: HealthResponse): string {
   if (shown.length === 0) return head;
   const down = shown.map((d) => `${d.name} ${d.state}${d.critical ? ' (critical)' : ''}`);
   return `${head}: ${down.join(', ')}`;
+}
+
+const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+function holds(b: BackupView): string {
+  return b.sources
+    .map((s) => {
+      const counts = Object.entries(s.counts).map(([k, v]) => `${v} ${k}`);
+      return `${s.program ?? 'files'}${counts.length > 0 ? ` (${counts.join(', ')})` : ''}`;
+    })
+    .join(', ');
+}
+
+/** `appos-ctl backup`: the id and path, then what it holds and what retention removed. */
+export function formatBackup(r: BackupResponse): string[] {
+  const out = [`${r.id} ${r.path}`, `  ${mib(r.size)}: ${holds(r)}`];
+  if (r.removed.length > 0) out.push(`  removed by retention: ${r.removed.join(', ')}`);
+  return out;
+}
+
+/** `appos-ctl backups`: one line per archive, oldest first. */
+export function formatBackups(r: BackupsResponse): string[] {
+  if (r.backups.length === 0) return [`no backups in ${r.dir}`];
+  return r.backups.map((b) => `${b.id}  ${b.created_at}  ${mib(b.size).padStart(10)}  ${holds(b)}`);
+}
+
+/** `appos-ctl doctor`: one line per check, and the fix under each failure. */
+export function formatDoctor(r: DoctorResponse): string[] {
+  const out: string[] = [];
+  for (const c of r.checks) {
+    out.push(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
+    if (!c.ok && c.fix) out.push(`      fix: ${c.fix}`);
+  }
+  out.push(r.ok ? 'all checks ok' : `${r.checks.filter((c) => !c.ok).length} check(s) failed`);
+  return out;
 }

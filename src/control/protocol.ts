@@ -43,6 +43,14 @@ export const ROUTES = {
   HEALTH: '/v1/health',
   /** GET: VersionResponse. */
   VERSION: '/v1/version',
+  /** POST: BackupResponse (takes one backup now). */
+  BACKUP: '/v1/backup',
+  /** GET: BackupsResponse. */
+  BACKUPS: '/v1/backups',
+  /** POST RestoreRequest: RestoreResponse. */
+  RESTORE: '/v1/restore',
+  /** GET: DoctorResponse. */
+  DOCTOR: '/v1/doctor',
 } as const;
 
 /** The word that selects every program in start/stop/restart/signal. */
@@ -127,6 +135,55 @@ export interface VersionResponse {
   /** apposd's own pid. */
   pid: number;
   uptime_s: number;
+}
+
+/** One backup archive. */
+export interface BackupView {
+  id: string;
+  path: string;
+  size: number;
+  created_at: string;
+  /** What it holds: per source, its program (null: backups.files), kind and counts. */
+  sources: { program: string | null; kind: string; counts: Record<string, number> }[];
+}
+
+export interface BackupResponse extends BackupView {
+  /** Older archives removed by retention. */
+  removed: string[];
+}
+
+export interface BackupsResponse {
+  dir: string;
+  keep: number;
+  /** Oldest first. */
+  backups: BackupView[];
+}
+
+export interface RestoreRequest {
+  id: string;
+}
+
+export interface RestoreResponse {
+  id: string;
+  /** Programs stopped and started again, in start order. */
+  programs: string[];
+  /** "name: why" for each program that did not start again. */
+  failed: string[];
+}
+
+/** One check of `appos-ctl doctor`. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  /** What was found ("2.1 GiB free", "RUNNING", ...). */
+  detail: string;
+  /** What to do when it failed (empty when ok). */
+  fix: string;
+}
+
+export interface DoctorResponse {
+  ok: boolean;
+  checks: DoctorCheck[];
 }
 
 /** An unknown program name and the closest known one, if any is close. */

@@ -1,6 +1,8 @@
 // The control API's handlers (protocol.ts ROUTES) as a table keyed by "METHOD /path": status,
 // actions, journal, log tails and follows, reload, shutdown, health and version.
 import type { ServerResponse } from 'node:http';
+import { handleBackup, handleBackups, handleRestore } from '../backup/control.js';
+import type { BackupService } from '../backup/service.js';
 import type { LogApi } from '../log/api.js';
 import type { ActionResult, ReloadResult, SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource } from '../upstreams/api.js';
@@ -21,6 +23,7 @@ import {
   type ShutdownResponse,
   type StatusResponse,
   type VersionResponse,
+  type DoctorResponse,
 } from './protocol.js';
 import {
   actionBody,
@@ -53,6 +56,12 @@ export interface ControlDeps {
   shutdown(): void;
   version: string;
   logger: ControlLogger;
+  /** Epoch ms of a scheduled program's next run (the scheduler's), or null. */
+  nextRunAt?: (name: string) => number | null;
+  /** Backups (take, list, restore); absent: the routes answer 404. */
+  backups?: BackupService;
+  /** Runs `appos-ctl doctor`'s checks. */
+  doctor?: () => Promise<DoctorResponse>;
 }
 
 /** Lines a tail returns when the request does not say. */
@@ -102,7 +111,7 @@ export function controlRoutes(
     const now = Date.now();
     const programs = supervisor
       .status(names.length > 0 ? names : undefined)
-      .map((s) => programView(s, now));
+      .map((s) => programView(s, now, deps.nextRunAt?.(s.name) ?? null));
     const upstreams = names.length > 0 ? [] : (deps.upstreams?.status() ?? []);
     if (upstreams.length === 0) return { programs };
     return { programs, upstreams: upstreams.map((u) => upstreamView(u, now)) };
@@ -209,6 +218,15 @@ export function controlRoutes(
     return { ok: true };
   };
 
+  const backups = (): BackupService => {
+    if (deps.backups) return deps.backups;
+    throw new ApiError(404, ERROR_CODES.NOT_FOUND, 'backups are not available');
+  };
+  const doctor = async (): Promise<DoctorResponse> => {
+    if (!deps.doctor) throw new ApiError(404, ERROR_CODES.NOT_FOUND, 'doctor is not available');
+    return deps.doctor();
+  };
+
   const version = async (): Promise<VersionResponse> => ({
     version: deps.version,
     pid: process.pid,
@@ -231,6 +249,10 @@ export function controlRoutes(
       { method: 'GET', json: async () => healthView(supervisor, Date.now(), deps.upstreams) },
     ],
     [ROUTES.VERSION, { method: 'GET', json: version }],
+    [ROUTES.BACKUP, { method: 'POST', json: async () => handleBackup(backups()) }],
+    [ROUTES.BACKUPS, { method: 'GET', json: async () => handleBackups(backups()) }],
+    [ROUTES.RESTORE, { method: 'POST', json: async (r) => handleRestore(backups(), r.body) }],
+    [ROUTES.DOCTOR, { method: 'GET', json: doctor }],
   ];
   return new Map(routes.map(([path, route]) => [`${route.method} ${path}`, route]));
 }

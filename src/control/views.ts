@@ -3,19 +3,23 @@
 // views live; re-exported here for the control routes).
 import type { LogLine } from '../log/api.js';
 import type { JournalEntry, ProgramStatus } from '../supervisor/api.js';
-import { exitView, iso, probeView, secondsOf as seconds } from '../wire/views.js';
+import { exitView, iso, probeView, readyOf, secondsOf as seconds } from '../wire/views.js';
 import type { JournalEntryView, LogLineView, ProgramView } from './protocol.js';
 
 export { healthView, upstreamView } from '../wire/views.js';
 
 /** One program's status as the API reports it. */
-export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
+export function programView(
+  s: ProgramStatus,
+  now = Date.now(),
+  nextRunAt: number | null = null,
+): ProgramView {
   const running = s.pid !== null && s.startedAt !== null;
   return {
     name: s.name,
     kind: s.kind,
     state: s.state,
-    ready: s.ready,
+    ready: readyOf(s),
     healthy: s.healthy,
     pid: s.pid,
     started_at: s.startedAt === null ? null : iso(s.startedAt),
@@ -28,6 +32,7 @@ export function programView(s: ProgramStatus, now = Date.now()): ProgramView {
     next_retry_at: s.nextRetryAt === null ? null : iso(s.nextRetryAt),
     retry_in_s: s.nextRetryAt === null ? null : seconds(s.nextRetryAt - now),
     probes: { ready: probeView(s.readyProbe), live: probeView(s.liveProbe) },
+    next_run_at: nextRunAt === null ? null : iso(nextRunAt),
   };
 }
 

@@ -98,6 +98,11 @@ export interface SupervisorApi {
   restart(name: string, timeoutMs?: number): Promise<ActionResult>;
   signal(name: string, signal: NodeJS.Signals): ActionResult;
   journal(name?: string, limit?: number): JournalEntry[];
+  /**
+   * Journals something that happened to a program without a state change (from = to = its
+   * state), e.g. a scheduled run skipped. Unknown names are ignored.
+   */
+  note?(name: string, reason: string): void;
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
   /** Apply a new set of program configs: start added, stop removed, restart changed. */
   reload(programs: readonly ProgramConfig[]): Promise<ReloadResult>;

@@ -63,7 +63,8 @@ export const osSpawner: Spawner = {
     const [file = '', ...args] = cfg.command;
     const sub = spawn(file, args, {
       cwd: cfg.cwd,
-      env: { ...process.env, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
+      // Only what the config lets it inherit; HOME, USER, LOGNAME follow `user`; then env.
+      env: { ...cfg.inherited, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       uid: identity.uid,

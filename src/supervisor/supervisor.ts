@@ -177,6 +177,19 @@ export class Supervisor implements SupervisorApi {
     return this.journalLog.list(name, limit);
   }
 
+  note(name: string, reason: string): void {
+    const p = this.programs.get(name);
+    if (!p) return;
+    this.journalLog.record({
+      at: Date.now(),
+      program: name,
+      run: p.run,
+      from: p.state,
+      to: p.state,
+      reason,
+    });
+  }
+
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -109,6 +109,8 @@ export interface ProgramView {
   /** Seconds until that attempt. */
   retry_in_s: number | null;
   probes: { ready: ProbeView | null; live: ProbeView | null };
+  /** ISO time of a scheduled oneshot's next run (`schedule:`); null without a schedule. */
+  next_run_at?: string | null;
 }
 
 /** A probed upstream (a route's `probe:`, edge-only mode) as `status` reports it. */

@@ -40,6 +40,14 @@ export function exitView(e: ExitInfo | null, now: number): ExitView | null {
   };
 }
 
+/**
+ * `ready` as every view reports it: a daemon's ready probe passed (or it stuck, without one);
+ * a oneshot is ready once it completed, its work done (CONTRACT's `ready` reads naturally).
+ */
+export function readyOf(s: ProgramStatus): boolean {
+  return s.ready || s.completed;
+}
+
 /** A critical program counts as fine when RUNNING and ready, or a oneshot that completed. */
 export function isUp(s: ProgramStatus): boolean {
   return (s.state === 'RUNNING' && s.ready) || s.completed;
@@ -54,7 +62,7 @@ function isBooting(s: ProgramStatus): boolean {
 function healthProgram(s: ProgramStatus, now: number): HealthProgramView {
   return {
     state: s.state,
-    ready: s.ready,
+    ready: readyOf(s),
     healthy: s.healthy,
     pid: s.pid,
     uptime_s: s.startedAt !== null && s.pid !== null ? round1(now - s.startedAt) : 0,

@@ -232,9 +232,12 @@ describe('docker/docker-compose.yml and docker/.env.example', () => {
     expect((service.build as { dockerfile: string }).dockerfile).toBe('docker/Dockerfile');
   });
 
-  it('keeps the data on a named volume at /appos/data and the port and secrets in .env', () => {
+  it('keeps the data on an external volume at /appos/data and the port and secrets in .env', () => {
     expect(service.volumes).toEqual(['${APPOS_DATA_PATH:-appos_data}:/appos/data']);
     expect(Object.keys(compose.volumes)).toEqual(['appos_data']);
+    // The data-loss guard: `docker compose down -v` never deletes an external volume.
+    expect(compose.volumes.appos_data).toEqual({ external: true, name: 'appos_data' });
+    expect((service.environment as Record<string, string>).APPOS_DATA_VOLUME).toBe('external');
     expect(service.ports).toEqual(['${HTTP_PORT:-80}:80']);
     const text = readFileSync(join(ROOT, 'docker/docker-compose.yml'), 'utf8');
     const used = new Set([...text.matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]));

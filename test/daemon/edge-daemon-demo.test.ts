@@ -74,7 +74,7 @@ describe('the demo stack (npm start)', () => {
     );
     const upMs = Date.now() - started;
     expect(status.programs.map((p) => [p.name, p.state, p.ready])).toEqual([
-      ['init', 'EXITED', false],
+      ['init', 'EXITED', true],
       ['redis', 'RUNNING', true],
       ['pocketbase', 'RUNNING', true],
       ['backend', 'RUNNING', true],
@@ -92,6 +92,7 @@ describe('the demo stack (npm start)', () => {
     expect(h.body.status).toBe('ok');
     expect(Object.keys(h.body.programs).sort()).toEqual(['backend', 'init', 'pocketbase', 'redis']);
     expect(h.body.programs.redis).toMatchObject({ state: 'RUNNING', ready: true, critical: true });
+    expect(h.body.programs.init).toMatchObject({ state: 'EXITED', ready: true });
 
     const hello = await send(`${base}/api/hello`);
     expect(hello.status).toBe(200);

@@ -12,6 +12,7 @@ afterEach(async () => {
 interface View {
   name: string;
   state: string;
+  ready: boolean;
   completed: boolean;
   reason: string;
 }
@@ -35,7 +36,8 @@ programs:
     expect(done?.reason).toBe('completed (exit status 0)');
     expect(appStart && done && appStart.at >= done.at).toBe(true);
     const s = await d.api<{ programs: View[] }>('/v1/status?name=init');
-    expect(s.programs[0]).toMatchObject({ state: 'EXITED', completed: true });
+    // A completed oneshot is ready: its work is done (docs/health.md).
+    expect(s.programs[0]).toMatchObject({ state: 'EXITED', completed: true, ready: true });
   });
 
   it('blocks dependents of a failing oneshot and reports why', async () => {
@@ -58,7 +60,7 @@ programs:
     expect(app.state).toBe('STOPPED');
     expect(app.reason).toBe('waiting for migrate to be completed (FATAL)');
     const m = (await d.api<{ programs: View[] }>('/v1/status?name=migrate')).programs[0];
-    expect(m?.reason).toBe('exited (exit status 3)');
+    expect(m).toMatchObject({ reason: 'exited (exit status 3)', completed: false, ready: false });
     expect(d.transitions('app')).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // The program keys of CONTRACT.md with real processes: command string, cwd, env, env_file,
 // user/group, autostart, stop_signal, exit_codes with on-failure, and live probes.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon, NODE, fixture } from '../helpers/daemon.js';
@@ -69,6 +69,9 @@ programs:
     start_seconds: 100ms
 `);
     await d.waitState('intable', 'RUNNING');
+    // The control socket opens after the first spawns: on a loaded machine, after RUNNING.
+    const daemon = d;
+    await waitFor(() => existsSync(daemon.socket), { what: 'the control socket' });
     const s = await d.api<{ programs: { name: string; state: string }[] }>(
       '/v1/status?name=manual',
     );

@@ -101,7 +101,11 @@ export class ContainerStack {
   private namespace: string | undefined;
 
   /** Starts apposd as PID 1 on config/appos.yaml with the volume and the superuser given. */
-  static async start(volume: Volume, superuser: Superuser): Promise<ContainerStack> {
+  static async start(
+    volume: Volume,
+    superuser: Superuser,
+    extraEnv: Record<string, string> = {},
+  ): Promise<ContainerStack> {
     const ports = await distinctPorts();
     const daemon = Daemon.startWithConfig(APPOS_CONFIG, {
       pid1: true,
@@ -122,6 +126,7 @@ export class ContainerStack {
         BACKEND_PORT: String(ports.backend),
         PB_SUPERUSER_EMAIL: superuser.email,
         PB_SUPERUSER_PASSWORD: superuser.password,
+        ...extraEnv,
       },
     });
     return new ContainerStack(daemon, volume, ports, superuser);

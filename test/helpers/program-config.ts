@@ -8,6 +8,7 @@ export function programConfig(name: string, over: Partial<ProgramConfig> = {}): 
     name,
     command: [name],
     env: {},
+    inherited: {},
     priority: 100,
     dependsOn: [],
     autostart: true,

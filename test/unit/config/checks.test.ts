@@ -104,7 +104,7 @@ programs:
 
   test('a oneshot depended on as ready, a daemon as completed', () => {
     expect(problemsOfFile(fixture('oneshot-deps.yaml'))).toEqual([
-      '10:18 programs.app.depends_on[0]: "migrate" is a oneshot and is never ready (a list entry means ready); use migrate: completed',
+      '10:18 programs.app.depends_on[0]: "migrate" is a oneshot, ready only once completed (a list entry means ready); use migrate: completed',
       '13:39 programs.worker.depends_on.db: "db" is a daemon and never completes; use db: ready (or started)',
     ]);
   });

@@ -105,6 +105,7 @@ describe('the CONTRACT.md example', () => {
         '--appendonly',
         'yes',
       ],
+      inherited: {},
       env: {},
       priority: 10,
       dependsOn: [],
@@ -311,7 +312,9 @@ programs:
 `);
     const config = loadConfig(file, {});
     expect(config.programs[0]?.command).toEqual(['sh', '-c', 'echo $HOME ']);
-    expect(config.loadWarnings).toEqual(['${NOT_SET} is not set; using an empty string']);
+    expect(config.loadWarnings).toEqual([
+      `\${NOT_SET} is not set; using an empty string (used at ${file}:4:23 programs.app.command[2])`,
+    ]);
   });
 
   test('YAML anchors and merge keys, with x- extension fields', () => {

@@ -36,6 +36,7 @@ function program(
   return {
     name,
     command: [name],
+    inherited: {},
     env: {},
     priority: 100,
     dependsOn: deps.map((d) => ({ name: d, condition: 'ready' as const })),
@@ -162,7 +163,7 @@ programs:
     ready: { tcp: "127.0.0.1:2", interval: 1s, timeout: 2s }
 `);
     expect(checkWarnings(config, startPlan(config.programs))).toEqual([
-      '${MISSING} is not set; using an empty string',
+      `\${MISSING} is not set; using an empty string (used at ${config.file}:7:20 programs.app.command[1])`,
       "shutdown_timeout 12s exceeds docker stop's default 10s grace: raise it with `docker stop -t` or stop_grace_period",
       'job: a oneshot with restart: always runs again after every exit',
       'job: a live probe on a oneshot is never checked once it completes',
@@ -196,16 +197,19 @@ describe('formatPlan', () => {
         'start order (3 programs):',
         '  1.  redis       daemon, priority 10, critical',
         '        runs       redis-server',
+        '        env        (none)',
         '        ready      redis redis://127.0.0.1:6379 every 1s, timeout 1s, retries 3',
         '        restart    always, 3 retries, backoff 200ms..30s',
         '        stop       SIGTERM, SIGKILL after 5s',
         '  2.  pocketbase  daemon, priority 20',
         '        runs       pocketbase',
+        '        env        (none)',
         '        ready      pocketbase http://127.0.0.1:8090 every 1s, timeout 1s, retries 3',
         '        restart    always, 3 retries, backoff 200ms..30s',
         '        stop       SIGTERM, SIGKILL after 5s',
         '  3.  backend     daemon, priority 30',
         '        runs       /usr/local/bin/appos-backend',
+        '        env        POCKETBASE_URL REDIS_ADDR',
         '        after      redis (ready), pocketbase (ready)',
         '        ready      http http://127.0.0.1:8080/healthz every 1s, timeout 1s, retries 3',
         '        restart    always, 3 retries, backoff 200ms..30s',

@@ -23,4 +23,15 @@ describe('precompiled schema validator', () => {
     expect(source).not.toMatch(/require\(/);
     await expect(source).toMatchFileSnapshot('../../../src/config/schema-validator.generated.ts');
   });
+
+  it('is generated with options ajv takes without a warning (no DEPRECATED on stderr)', () => {
+    const warnings: unknown[][] = [];
+    const logger = {
+      log: () => {},
+      warn: (...args: unknown[]) => warnings.push(args),
+      error: () => {},
+    };
+    new Ajv({ ...AJV_OPTIONS, logger }).compile(CONFIG_SCHEMA);
+    expect(warnings).toEqual([]);
+  });
 });

@@ -66,6 +66,7 @@ describe('jsonSchema()', () => {
       [
         'command',
         'cwd',
+        'pass_env',
         'env',
         'env_file',
         'user',
@@ -85,6 +86,9 @@ describe('jsonSchema()', () => {
         'critical',
         'ready',
         'live',
+        'schedule',
+        'schedule_missed',
+        'backup',
         'image',
       ].sort(),
     );

@@ -13,7 +13,11 @@ import {
   formatUptime,
   formatWait,
 } from '../../../src/control/format.js';
-import type { HealthResponse, ProgramView } from '../../../src/control/protocol.js';
+import type {
+  HealthResponse,
+  JournalEntryView,
+  ProgramView,
+} from '../../../src/control/protocol.js';
 
 const AT = '2025-01-01T10:00:00.000Z';
 
@@ -195,6 +199,21 @@ describe('other lines', () => {
     ]);
     expect(lines[0]).toBe(`${AT}  redis    STOPPED -> STARTING     run 1  autostart`);
     expect(lines[1]).toBe(`${AT}  backend  STOPPED -> STARTING     run 0`);
+  });
+
+  it('keeps each journal entry on one line, a multi-line reason included', () => {
+    const entry: JournalEntryView = {
+      seq: 1,
+      at: AT,
+      program: 'pb',
+      run: 2,
+      from: 'STARTING',
+      to: 'BACKOFF',
+      reason: 'ready probe failed: fetch failed\r\n  cause: ECONNREFUSED\n',
+    };
+    expect(formatJournal([entry])).toEqual([
+      `${AT}  pb  STARTING -> BACKOFF     run 2  ready probe failed: fetch failed cause: ECONNREFUSED`,
+    ]);
   });
 
   it('prints what a reload did', () => {
