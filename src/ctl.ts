@@ -136,7 +136,9 @@ const VERBS: Record<string, Verb> = {
       'One line per program, like supervisorctl: NAME  STATE  DESCRIPTION. Lines of programs',
       'with a process end with "ready" or "not-ready" (the readiness probe).',
       'Exit 0 when every named program is RUNNING (a completed oneshot counts), 3 otherwise,',
-      '1 for an unknown name. --json prints the API objects.',
+      '1 for an unknown name. Without names, probed upstreams (routes with `probe:`) follow',
+      'as NAME  UP|DOWN|UNKNOWN  DESCRIPTION, and one not UP also exits 3.',
+      '--json prints the API objects.',
     ].join('\n'),
     options: ['json'],
     run: async (ctx) => {
@@ -147,8 +149,9 @@ const VERBS: Record<string, Verb> = {
         ROUTES.STATUS + query({ name: names }),
       );
       if (ctx.json) printJson(r);
-      else print(formatStatus(r.programs));
-      return r.programs.every(isFine) ? EXIT.OK : EXIT.STATUS_NOT_RUNNING;
+      else print(formatStatus(r.programs, r.upstreams));
+      const upstreamsUp = (r.upstreams ?? []).every((u) => u.state === 'UP');
+      return r.programs.every(isFine) && upstreamsUp ? EXIT.OK : EXIT.STATUS_NOT_RUNNING;
     },
   },
   start: {

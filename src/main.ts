@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // apposd's composition root and the only file that touches process.*: argv, config, wiring of
 // supervisor, logs, HTTP edge and control socket, signals, and the exit code.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config/config-error.js';
-import { loadConfig, resolveConfigPath } from './config/load.js';
+import { loadConfig, readRawConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
@@ -14,6 +14,8 @@ import { formatUse, unsetWarning } from './config/unset-variables.js';
 import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
 import { EXIT, isAppError } from './errors.js';
+import { exportCompose } from './export/compose.js';
+import { exportK8s } from './export/k8s.js';
 import type { HttpEdge } from './http/server.js';
 import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
@@ -26,6 +28,7 @@ import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
 import { Reaper } from './supervisor/reaper.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { UpstreamMonitor } from './upstreams/monitor.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = (
@@ -37,13 +40,17 @@ const USAGE = `usage: apposd [--config PATH]          run the supervisor
        --host-independent              (check or run) skip the host checks: commands on
                                        PATH, users and groups, cwd, env_file present
        apposd schema                   print the config's JSON Schema
+       apposd export compose|k8s [--config PATH] [-o FILE]
+                                       the same stack for docker compose or Kubernetes
        apposd --version`;
 
 interface Cli {
-  command: 'run' | 'check' | 'schema' | 'version' | 'help';
+  command: 'run' | 'check' | 'schema' | 'version' | 'help' | 'export';
   config: string | undefined;
   /** Skip the host checks (for a config meant for another machine). */
   hostIndependent: boolean;
+  target?: 'compose' | 'k8s';
+  output?: string;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -52,6 +59,7 @@ function parseCli(argv: string[]): Cli {
     allowPositionals: true,
     options: {
       config: { type: 'string', short: 'c' },
+      output: { type: 'string', short: 'o' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
       'host-independent': { type: 'boolean' },
@@ -61,6 +69,19 @@ function parseCli(argv: string[]): Cli {
   if (values.help) return { command: 'help', config: undefined, hostIndependent };
   if (values.version) return { command: 'version', config: undefined, hostIndependent };
   const [verb, ...rest] = positionals;
+  if (verb === 'export') {
+    const [target, extra] = rest;
+    if (target !== 'compose' && target !== 'k8s') throw new Error('export needs compose or k8s');
+    if (extra !== undefined) throw new Error(`unexpected argument "${extra}"`);
+    return {
+      command: 'export',
+      config: values.config,
+      target,
+      output: values.output,
+      hostIndependent: true, // an export is for other machines: no host checks
+    };
+  }
+  if (values.output !== undefined) throw new Error('-o applies to export only');
   if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
   const command = verb === undefined ? 'run' : verb;
   if (command !== 'run' && command !== 'check' && command !== 'schema' && command !== 'version') {
@@ -92,6 +113,8 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     sink: relay,
     logger,
   });
+  // Routes with `probe:` watch upstreams apposd does not run (edge-only mode).
+  const upstreams = new UpstreamMonitor(config.http?.routes ?? []);
   const scheduler = new Scheduler({
     supervisor,
     logger,
@@ -103,7 +126,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   backups.apply(config.backups, config.dataDir);
   logger.info(
     { version, config: path, pid: process.pid },
-    `apposd ${version} starting (${config.programs.length} programs)`,
+    `apposd ${version} starting (${config.programs.length} programs, ${upstreams.status().length} probed upstreams)`,
   );
   // An unset ${VAR} became "": say so, with where it is used, at start and at every reload.
   const warnUnset = (cfg: AppConfig): void => {
@@ -130,6 +153,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
       backups.apply(cfg.backups, cfg.dataDir);
       current = cfg;
       if (edge && cfg.http) {
+        upstreams.setRoutes(cfg.http.routes);
         edge.setRoutes(cfg.http);
         const was = config.http;
         if (was && (was.host !== cfg.http.host || was.port !== cfg.http.port)) {
@@ -177,12 +201,13 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     return refuse(err);
   }
   supervisor.boot();
+  upstreams.start();
   scheduler.apply(config.schedules);
   // The public listener first: it is what "every service answering" waits for.
   try {
     if (config.http) {
       const { createHttpServer } = await import('./http/server.js');
-      const server = await createHttpServer({ http: config.http, supervisor, logger });
+      const server = await createHttpServer({ http: config.http, supervisor, upstreams, logger });
       edge = server;
       const at = await server.listen();
       logger.info({ host: at.host, port: at.port }, `http listening on ${at.host}:${at.port}`);
@@ -191,6 +216,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     control = await startControlServer({
       socket: config.control.socket,
       supervisor,
+      upstreams,
       logs: relay,
       reload,
       shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
@@ -215,6 +241,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   supervisor.setDrain((budgetMs) => (edge ? edge.close(budgetMs) : Promise.resolve()));
   if (supervisor.stopping && edge) await edge.close(0);
   const code = await supervisor.done;
+  upstreams.stop();
   scheduler.close();
   backups.close();
   await control?.close().catch(() => undefined);
@@ -236,6 +263,27 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     reaper.dispose();
     return exitCode;
   }
+}
+
+/** `apposd export`: the text to -o FILE or stdout, notes and problems to stderr. */
+function runExport(cli: Cli, loaded: { path: string; config: AppConfig }): number {
+  const outDir = cli.output === undefined ? process.cwd() : dirname(resolve(cli.output));
+  const input = {
+    config: loaded.config,
+    raw: readRawConfig(loaded.path),
+    source: relative(process.cwd(), loaded.path) || loaded.path,
+    envFileRef: (p: { envFile?: string }) => relative(outDir, p.envFile ?? '') || '.',
+  };
+  const result = cli.target === 'k8s' ? exportK8s(input) : exportCompose(input);
+  if (result.problems.length > 0) {
+    process.stderr.write(`apposd export ${cli.target}: cannot export ${input.source}:\n`);
+    for (const p of result.problems) process.stderr.write(`  ${p}\n`);
+    return EXIT.CRITICAL;
+  }
+  if (cli.output === undefined) process.stdout.write(result.text);
+  else writeFileSync(cli.output, result.text);
+  for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
+  return EXIT.OK;
 }
 
 async function main(): Promise<number> {
@@ -272,6 +320,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${formatPlan(loaded.config, startPlan(loaded.config.programs))}\n`);
     return EXIT.OK;
   }
+  if (cli.command === 'export') return runExport(cli, loaded);
   return run(loaded.path, loaded.config, !cli.hostIndependent);
 }
 

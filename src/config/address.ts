@@ -51,3 +51,13 @@ export function redactUrl(text: string): string {
     return '(invalid URL)';
   }
 }
+
+/**
+ * The name a probed upstream goes by in /api/health, status and its 503s: the host:port of
+ * its URL (no userinfo, no path). Routes to one upstream share it, and its probe.
+ */
+export function upstreamName(upstream: string): string {
+  const url = new URL(upstream);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname}:${port}`;
+}

@@ -1,13 +1,21 @@
 // Semantic checks of the `http` section: the listen address and the routes (path shape,
 // exactly one of upstream/static, options that fit the route's kind, known programs, and no
 // upstream that is apposd's own listener (every request would loop back to itself).
-import { type HostPort, isUrl, parseHostPort } from './address.js';
+import { type HostPort, isUrl, parseHostPort, upstreamName } from './address.js';
+import { checkProbe } from './check-programs.js';
 import type { Reporter } from './problems.js';
 import { programEntries, record } from './shape.js';
 import type { PathSegment } from './source-map.js';
 import { didYouMeanSuffix } from './suggest.js';
 
-const UPSTREAM_ONLY = ['hold', 'websocket', 'strip_prefix', 'program', 'unhealthy_after'] as const;
+const UPSTREAM_ONLY = [
+  'hold',
+  'websocket',
+  'strip_prefix',
+  'program',
+  'probe',
+  'unhealthy_after',
+] as const;
 
 /** http.listen when the file does not say (as normalize.ts). */
 const DEFAULT_LISTEN = '0.0.0.0:80';
@@ -42,6 +50,7 @@ export function checkHttp(data: unknown, report: Reporter): void {
   if (!Array.isArray(http.routes)) return;
   const programs = programEntries(data).map(([name]) => name);
   const paths = new Map<string, number>();
+  const probes = new Map<string, { index: number; probe: string }>();
   http.routes.forEach((raw: unknown, i) => {
     const route = record(raw);
     if (!route) return;
@@ -80,10 +89,29 @@ export function checkHttp(data: unknown, report: Reporter): void {
           report.problem(at(key), `${key} applies to upstream routes only`);
         }
       }
-    } else if (route.hold !== undefined && route.program === undefined) {
-      report.problem(at('hold'), 'hold needs `program` (whose restart requests wait for)');
+    } else if (route.hold !== undefined && route.program === undefined && !route.probe) {
+      report.problem(
+        at('hold'),
+        'hold needs `program` or `probe` (whose return requests wait for)',
+      );
     } else if (route.unhealthy_after !== undefined && route.program === undefined) {
       report.problem(at('unhealthy_after'), 'unhealthy_after needs `program` (what to restart)');
+    }
+    const probe = record(route.probe);
+    if (probe) {
+      checkProbe(probe, at('probe'), report);
+      if (route.program !== undefined) {
+        report.problem(at('probe'), 'probe is for upstreams apposd does not run: drop `program`');
+      }
+      if (typeof route.upstream === 'string' && isUrl(route.upstream, ['http:', 'https:'])) {
+        const name = upstreamName(route.upstream);
+        const first = probes.get(name);
+        if (first === undefined) probes.set(name, { index: i, probe: JSON.stringify(probe) });
+        else if (first.probe !== JSON.stringify(probe)) {
+          const where = `http.routes[${first.index}]`;
+          report.problem(at('probe'), `upstream ${name} has another probe in ${where}: use one`);
+        }
+      }
     }
     if (!isStatic && route.spa !== undefined) {
       report.problem(at('spa'), 'spa applies to static routes only');

@@ -58,7 +58,12 @@ const URL_KINDS: Readonly<Record<string, { protocols: string[]; example: string 
   redis: { protocols: ['redis:', 'rediss:'], example: 'redis://127.0.0.1:6379' },
 };
 
-function checkProbe(probe: Record<string, unknown>, path: PathSegment[], report: Reporter): void {
+/** Reports the problems of one probe (exactly one kind, well-formed target) at `path`. */
+export function checkProbe(
+  probe: Record<string, unknown>,
+  path: PathSegment[],
+  report: Reporter,
+): void {
   const kinds = PROBE_KINDS.filter((k) => probe[k] !== undefined);
   if (kinds.length === 0) {
     report.problem(path, `a probe needs one of ${PROBE_KINDS.join(', ')}`);

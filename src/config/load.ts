@@ -3,7 +3,7 @@
 // Every problem found is collected and thrown together as one ConfigError (exit 78).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { checkData } from './check-data.js';
 import { checkDependencies } from './check-dependencies.js';
 import { checkHost } from './check-host.js';
@@ -95,6 +95,23 @@ export function loadConfig(file: string, env: Env, options: LoadOptions = {}): A
     throw new ConfigError(abs, ctx.problems.problems);
   }
   return ctx.config;
+}
+
+/**
+ * The file at `file` as written, `${VAR}` references kept (YAML anchors and merges applied):
+ * what `apposd export` copies text from. Call it after loadConfig accepted the same file.
+ */
+export function readRawConfig(file: string): RawConfig {
+  const doc = parseDocument(readFileSync(resolve(file), 'utf8'), { merge: true });
+  return (doc.toJS({ maxAliasCount: 1000 }) ?? {}) as RawConfig;
+}
+
+/**
+ * YAML text of `docs`, separated by `---` when there are several (this room owns `yaml`).
+ * Written for YAML 1.1 readers (docker-compose, kubectl): "yes", "no", "on" stay strings.
+ */
+export function toYamlDocuments(docs: readonly unknown[]): string {
+  return docs.map((d) => stringify(d, { lineWidth: 0, version: '1.1' })).join('---\n');
 }
 
 /** `--config`, else `$APPOS_CONFIG`, else `<packageRoot>/config/appos.yaml`; made absolute. */

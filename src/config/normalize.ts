@@ -115,6 +115,7 @@ function normalizeRoute(route: RawRoute): RouteConfig {
       route.upstream === undefined ? undefined : (route.unhealthy_after ?? DEFAULTS.unhealthyAfter),
     static: route.static,
     spa: route.spa ?? false,
+    probe: route.probe === undefined ? undefined : normalizeProbe(route.probe, 'ready'),
   };
 }
 
@@ -168,6 +169,7 @@ function normalizeProgram(name: string, p: RawProgram, input: ProgramEnvInput): 
     critical: p.critical ?? false,
     ready: p.ready === undefined ? undefined : normalizeProbe(p.ready, 'ready'),
     live: p.live === undefined ? undefined : normalizeProbe(p.live, 'live'),
+    image: p.image,
   };
 }
 

@@ -12,7 +12,10 @@ const DOCKER_STOP_GRACE_MS = 10_000;
 export function checkWarnings(config: AppConfig, plan: StartPlan): string[] {
   const warnings = [...(config.loadWarnings ?? [])];
   const { programs } = config;
-  if (programs.length === 0) warnings.push('no programs are defined');
+  // Routes and no programs is the edge alone (edge-only mode), not an oversight.
+  if (programs.length === 0 && (config.http?.routes.length ?? 0) === 0) {
+    warnings.push('no programs are defined');
+  }
   const path = plan.shutdown;
   if (path.ms > config.shutdownTimeoutMs) {
     const chain = path.chain
@@ -116,6 +119,7 @@ function routeLine(r: RouteConfig, width: number): string {
     r.websocket ? 'websocket' : undefined,
     r.stripPrefix ? 'strip prefix' : undefined,
     r.holdMs === undefined ? undefined : `hold ${formatDuration(r.holdMs)}`,
+    r.probe === undefined ? undefined : `${r.probe.kind} probe`,
   ].filter((n) => n !== undefined);
   const extra = notes.length > 0 ? ` (${notes.join(', ')})` : '';
   return `  ${r.path.padEnd(width)}  -> ${redactUrl(r.upstream ?? '')}${extra}`;

@@ -186,6 +186,10 @@ export const programSchema = {
       description: 'Liveness probe, checked while running. Default: none.',
       examples: [{ http: 'http://127.0.0.1:8080/healthz', interval: '10s' }],
     },
+    image: str(
+      '`apposd export` only: the container image of this program. Default: the AppOS image.',
+      'ghcr.io/appos/backend:1.4',
+    ),
     schedule: str(
       'oneshot only: run it on this cron (5 or 6 fields, @hourly, @daily, @weekly) in TZ.',
       '0 3 * * *',

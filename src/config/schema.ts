@@ -50,6 +50,12 @@ const routeSchema = {
       '/appos/web',
     ),
     spa: bool('Static routes: unknown paths serve index.html. Default: false.', true),
+    probe: {
+      $ref: '#/definitions/probe',
+      description:
+        'Upstream routes apposd does not supervise: an active probe whose state drives the 503, hold, /api/health and status.',
+      examples: [{ http: 'http://backend:8080/healthz' }],
+    },
   },
 };
 
@@ -262,6 +268,7 @@ export interface RawProgram {
   schedule?: string;
   schedule_missed?: 'skip' | 'run_once';
   backup?: RawBackup;
+  image?: string;
 }
 
 /** A program's `backup:` as written: exactly one kind. */
@@ -283,6 +290,7 @@ export interface RawRoute {
   unhealthy_after?: number;
   static?: string;
   spa?: boolean;
+  probe?: RawProbe;
 }
 
 /** The whole file as written (after interpolation), once it passed the schema. */

@@ -62,6 +62,8 @@ export interface ProgramConfig {
   readonly critical: boolean;
   readonly ready?: ProbeConfig;
   readonly live?: ProbeConfig;
+  /** `apposd export` only: the container image; absent means the AppOS image. */
+  readonly image?: string;
 }
 
 /** The order of a config's programs, computed by supervisor/order.ts; described by plan.ts. */
@@ -99,6 +101,8 @@ export interface RouteConfig {
   readonly unhealthyAfter?: number;
   readonly static?: string;
   readonly spa: boolean;
+  /** An active probe of an upstream apposd does not supervise (edge-only mode). */
+  readonly probe?: ProbeConfig;
 }
 
 export interface HttpConfig {

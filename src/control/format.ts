@@ -13,6 +13,7 @@ import type {
   ProgramView,
   ReloadResponse,
   UnknownName,
+  UpstreamView,
 } from './protocol.js';
 
 /** Spaces between the longest name and the state column (supervisorctl's gap). */
@@ -111,13 +112,34 @@ export function describe(p: ProgramView): string {
   }
 }
 
-/** supervisorctl's `status` lines: name padded to the longest name + 3, state padded to 10. */
-export function formatStatus(programs: readonly ProgramView[]): string[] {
-  const width = Math.max(0, ...programs.map((p) => p.name.length)) + NAME_GAP;
-  return programs.map((p) => {
-    const next = p.next_run_at ? `; next run ${p.next_run_at}` : '';
-    return `${p.name.padEnd(width)}${p.state.padEnd(STATE_WIDTH)}${describe(p)}${next}`.trimEnd();
-  });
+/** The description column of a probed upstream: its last check and how long in its state. */
+export function describeUpstream(u: UpstreamView): string {
+  const since = `for ${formatUptime(u.for_s)}`;
+  if (!u.probe) return `upstream, not checked yet, ${since}`;
+  const check = u.probe.ok
+    ? `probe ok (${u.probe.latency_ms} ms)`
+    : (u.probe.error ?? 'probe failed');
+  return `upstream, ${check}, ${since}`;
+}
+
+/**
+ * supervisorctl's `status` lines: name padded to the longest name + 3, state padded to 10;
+ * probed upstreams (edge-only mode) follow the programs in the same columns.
+ */
+export function formatStatus(
+  programs: readonly ProgramView[],
+  upstreams: readonly UpstreamView[] = [],
+): string[] {
+  const names = [...programs, ...upstreams].map((p) => p.name.length);
+  const width = Math.max(0, ...names) + NAME_GAP;
+  const line = (name: string, state: string, what: string): string =>
+    `${name.padEnd(width)}${state.padEnd(STATE_WIDTH)}${what}`.trimEnd();
+  return [
+    ...programs.map((p) =>
+      line(p.name, p.state, `${describe(p)}${p.next_run_at ? `; next run ${p.next_run_at}` : ''}`),
+    ),
+    ...upstreams.map((u) => line(u.name, u.state, describeUpstream(u))),
+  ];
 }
 
 /** `backend: started` or `backend: ERROR (spawn failed: ENOENT)`. */

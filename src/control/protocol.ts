@@ -2,7 +2,7 @@
 // and error codes, shared by the daemon's control server and the appos-ctl CLI. Imports only
 // the wire shapes and the error catalogue, so the CLI loads it without the daemon's rooms.
 import { API_ERRORS } from '../errors.js';
-import type { ProgramView, State } from '../wire/shapes.js';
+import type { ProgramView, State, UpstreamView } from '../wire/shapes.js';
 
 export { DEFAULT_SOCKET } from '../wire/shapes.js';
 export type {
@@ -12,6 +12,8 @@ export type {
   ProbeView,
   ProgramView,
   State as StateName,
+  UpstreamStateName,
+  UpstreamView,
 } from '../wire/shapes.js';
 
 /** The stable codes of the API's errors (`{ error: { code, message } }`): see errors.ts. */
@@ -58,6 +60,8 @@ export type StreamName = 'stdout' | 'stderr';
 
 export interface StatusResponse {
   programs: ProgramView[];
+  /** Present (without names asked for) when routes probe upstreams. */
+  upstreams?: UpstreamView[];
 }
 
 /** Names, or [`all`]; `timeout_ms` bounds the wait for each program's outcome. */

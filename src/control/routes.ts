@@ -5,6 +5,7 @@ import { handleBackup, handleBackups, handleRestore } from '../backup/control.js
 import type { BackupService } from '../backup/service.js';
 import type { LogApi } from '../log/api.js';
 import type { ActionResult, ReloadResult, SupervisorApi } from '../supervisor/api.js';
+import type { UpstreamSource } from '../upstreams/api.js';
 import { runAction, type ActionVerb } from './actions.js';
 import { ApiError, badRequest } from './api-error.js';
 import type { Query } from './exchange.js';
@@ -32,7 +33,7 @@ import {
   streamName,
   stringList,
 } from './request.js';
-import { healthView, journalView, logLineView, programView } from './views.js';
+import { healthView, journalView, logLineView, programView, upstreamView } from './views.js';
 
 /** The slice of a pino logger the control server uses. */
 export interface ControlLogger {
@@ -46,6 +47,8 @@ export interface ControlDeps {
   /** Path of the unix socket to listen on (`control.socket`). */
   socket: string;
   supervisor: SupervisorApi;
+  /** Probed upstreams (routes with `probe:`), listed by `status` beside the programs. */
+  upstreams?: UpstreamSource;
   logs: LogApi;
   /** Rereads the config and applies it; throws AppError(APPOS_ERR_CONFIG) when invalid. */
   reload(): Promise<ReloadResult>;
@@ -106,11 +109,12 @@ export function controlRoutes(
     const names = stringList(query.name, 'name');
     assertKnown(names, supervisor.names());
     const now = Date.now();
-    return {
-      programs: supervisor
-        .status(names.length > 0 ? names : undefined)
-        .map((s) => programView(s, now, deps.nextRunAt?.(s.name) ?? null)),
-    };
+    const programs = supervisor
+      .status(names.length > 0 ? names : undefined)
+      .map((s) => programView(s, now, deps.nextRunAt?.(s.name) ?? null));
+    const upstreams = names.length > 0 ? [] : (deps.upstreams?.status() ?? []);
+    if (upstreams.length === 0) return { programs };
+    return { programs, upstreams: upstreams.map((u) => upstreamView(u, now)) };
   };
 
   const act =
@@ -240,7 +244,10 @@ export function controlRoutes(
     [ROUTES.LOGS_FOLLOW, { method: 'GET', stream: logsFollow }],
     [ROUTES.RELOAD, { method: 'POST', json: reload }],
     [ROUTES.SHUTDOWN, { method: 'POST', json: shutdown }],
-    [ROUTES.HEALTH, { method: 'GET', json: async () => healthView(supervisor) }],
+    [
+      ROUTES.HEALTH,
+      { method: 'GET', json: async () => healthView(supervisor, Date.now(), deps.upstreams) },
+    ],
     [ROUTES.VERSION, { method: 'GET', json: version }],
     [ROUTES.BACKUP, { method: 'POST', json: async () => handleBackup(backups()) }],
     [ROUTES.BACKUPS, { method: 'GET', json: async () => handleBackups(backups()) }],

@@ -1,17 +1,12 @@
 // Turns the supervisor's and the log room's in-memory shapes into the control API's JSON views
-// (protocol.ts), with the shared builders of wire/views.ts.
+// (protocol.ts), with the shared builders of wire/views.ts (where the health and upstream
+// views live; re-exported here for the control routes).
 import type { LogLine } from '../log/api.js';
-import type { JournalEntry, ProgramStatus, SupervisorApi } from '../supervisor/api.js';
-import {
-  exitView,
-  healthReport,
-  iso,
-  isUp,
-  probeView,
-  readyOf,
-  secondsOf as seconds,
-} from '../wire/views.js';
-import type { HealthResponse, JournalEntryView, LogLineView, ProgramView } from './protocol.js';
+import type { JournalEntry, ProgramStatus } from '../supervisor/api.js';
+import { exitView, iso, probeView, readyOf, secondsOf as seconds } from '../wire/views.js';
+import type { JournalEntryView, LogLineView, ProgramView } from './protocol.js';
+
+export { healthView, upstreamView } from '../wire/views.js';
 
 /** One program's status as the API reports it. */
 export function programView(
@@ -57,14 +52,4 @@ export function journalView(e: JournalEntry): JournalEntryView {
 /** A log line with an ISO time. */
 export function logLineView(l: LogLine): LogLineView {
   return { program: l.program, stream: l.stream, line: l.line, at: iso(l.at) };
-}
-
-/** The shared health verdict (wire/views.ts) plus the programs that are not up. */
-export function healthView(api: SupervisorApi, now = Date.now()): HealthResponse {
-  const { healthy, report } = healthReport(api, now);
-  const down = api
-    .status()
-    .filter((s) => !isUp(s))
-    .map((s) => ({ name: s.name, state: s.state, critical: s.critical }));
-  return { healthy, ...report, down };
 }

@@ -11,6 +11,14 @@ const RAW_CLOSE_GRACE_MS = 2000;
 
 /** CONTRACT.md's body for a 502/503 caused by an upstream. */
 export function upstreamErrorBody(view: ProgramView | null): string {
+  if (view?.upstream) {
+    return JSON.stringify({
+      error: 'upstream_unavailable',
+      upstream: view.name,
+      state: view.state,
+      probe: view.upstream.probeError ?? null,
+    });
+  }
   return JSON.stringify({
     error: 'upstream_unavailable',
     program: view ? view.name : null,

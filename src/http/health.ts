@@ -3,12 +3,15 @@
 // request; other methods get 405 without their body being read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SupervisorApi } from '../supervisor/api.js';
+import type { UpstreamSource } from '../upstreams/api.js';
 import { healthReport } from '../wire/views.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** What the health endpoint reads. */
 export interface HealthOptions {
   readonly supervisor: SupervisorApi;
+  /** Probed upstreams, reported under `upstreams`. */
+  readonly upstreams?: UpstreamSource | undefined;
   /** True once the edge is shutting down (reported as `stopping`, 503; connections close). */
   stopping(): boolean;
 }
@@ -25,7 +28,7 @@ export function answerHealth(req: IncomingMessage, res: ServerResponse, opts: He
   let body: string;
   let headers: string[];
   if (method === 'GET' || method === 'HEAD') {
-    const { healthy, report } = healthReport(opts.supervisor, Date.now(), stopping);
+    const { healthy, report } = healthReport(opts.supervisor, Date.now(), stopping, opts.upstreams);
     status = healthy ? 200 : 503;
     body = JSON.stringify(report);
     headers = [...SECURITY_FLAT, 'cache-control', 'no-store', 'content-type', JSON_TYPE];

@@ -2,6 +2,7 @@
 // matcher, plus the pure URL helpers the hot path uses (path of a URL, prefix stripping).
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../config/normalize.js';
+import { upstreamName } from '../config/address.js';
 import type { Ms, RouteConfig } from '../config/types.js';
 
 /** The built-in health endpoint, answered before any configured route. */
@@ -19,7 +20,10 @@ export interface ProxyRoute extends RouteBase {
   readonly kind: 'proxy';
   /** Upstream origin, e.g. "http://127.0.0.1:8080". */
   readonly upstream: URL;
-  /** Supervised program whose state explains upstream trouble, or null. */
+  /**
+   * Whose state explains upstream trouble: a supervised program, or a probed upstream's name
+   * (host:port, edge-only mode); null for neither.
+   */
   readonly program: string | null;
   readonly websocket: boolean;
   /** How long requests may wait for a restarting program; 0 = fail at once. */
@@ -69,7 +73,7 @@ function compileRoute(cfg: RouteConfig, index: number): Route {
     path,
     index,
     upstream,
-    program: cfg.program ?? null,
+    program: cfg.program ?? (cfg.probe ? upstreamName(cfg.upstream) : null),
     websocket: cfg.websocket,
     holdMs: cfg.holdMs ?? 0,
     stripPrefix: cfg.stripPrefix,

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import fastify, { type FastifyInstance } from 'fastify';
 import type { HttpConfig } from '../config/types.js';
 import type { SupervisorApi } from '../supervisor/api.js';
+import type { UpstreamSource } from '../upstreams/api.js';
 import { accessLogger, logUpgradeWhenDone, logWhenDone, type HttpLogger } from './access-log.js';
 import { handleClientError } from './client-errors.js';
 import { CompressedCache } from './compressed-cache.js';
@@ -56,6 +57,8 @@ export const DEFAULT_LIMITS: HttpLimits = {
 export interface HttpServerOptions {
   readonly http: HttpConfig;
   readonly supervisor: SupervisorApi;
+  /** Probed upstreams (routes with `probe:`): looked up by name like programs. */
+  readonly upstreams?: UpstreamSource;
   /** A pino logger (or anything with the same debug/info/warn/error signature). */
   readonly logger: HttpLogger;
   readonly limits?: Partial<HttpLimits>;
@@ -127,7 +130,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   const access = accessLogger(log);
   const state: EdgeState = { closing: false, longLived: new Set() };
   const proxy = createUpstreamProxy();
-  const states = new UpstreamStates(opts.supervisor, limits.maxHeldRequests);
+  const states = new UpstreamStates(opts.supervisor, limits.maxHeldRequests, opts.upstreams);
   const cache = new CompressedCache();
   let listenOn = { host: opts.http.host, port: opts.http.port };
   // What memory does not serve goes to @fastify/static (toFastify is ready before any request).
@@ -223,7 +226,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     fastifyHandler!(req, res);
   };
 
-  const health: HealthOptions = { supervisor: opts.supervisor, stopping: () => state.closing };
+  const health: HealthOptions = {
+    supervisor: opts.supervisor,
+    upstreams: opts.upstreams,
+    stopping: () => state.closing,
+  };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const current = edge;

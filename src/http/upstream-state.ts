@@ -2,12 +2,13 @@
 // kept from the supervisor's events (no lookups per request), and bounded waits for a
 // restarting program to become ready again (the `hold` of a route).
 import type { ProgramStatus, State, SupervisorApi, SupervisorEvent } from '../supervisor/api.js';
+import type { UpstreamSource, UpstreamState, UpstreamStatus } from '../upstreams/api.js';
 
 /** One program as the edge sees it; mutated in place as events arrive. */
 export interface ProgramView {
   readonly name: string;
   /** Null while the supervisor has never reported this program. */
-  state: State | null;
+  state: State | UpstreamState | null;
   ready: boolean;
   /** RUNNING and ready: requests are forwarded. */
   up: boolean;
@@ -17,6 +18,8 @@ export interface ProgramView {
   epoch: number;
   /** Epoch ms of the next automatic start attempt while in BACKOFF. */
   nextRetryAt: number | null;
+  /** Set when this is a probed upstream (edge-only mode): its last probe failure, if any. */
+  upstream?: { probeError: string | undefined };
 }
 
 /** Called once: true when the program became ready, false on timeout or when it cannot. */
@@ -33,17 +36,24 @@ export class UpstreamStates {
   private readonly views = new Map<string, ProgramView>();
   private readonly waiters = new Map<ProgramView, Set<Waiter>>();
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeUpstreams: () => void;
   private stopping: boolean;
 
-  /** `maxWaiters` bounds the requests held per program; past it, requests fail at once. */
+  /**
+   * `maxWaiters` bounds the requests held per program; past it, requests fail at once.
+   * `upstreams` (edge-only mode) adds probed upstreams, looked up by name like programs.
+   */
   constructor(
     private readonly api: SupervisorApi,
     private readonly maxWaiters = 1000,
+    upstreams?: UpstreamSource,
   ) {
     this.stopping = api.stopping;
     for (const status of api.status()) this.apply(this.view(status.name), status);
     for (const v of this.views.values()) v.wasReady = v.up;
     this.unsubscribe = api.subscribe((event) => this.onEvent(event));
+    for (const status of upstreams?.status() ?? []) this.onUpstream(status);
+    this.unsubscribeUpstreams = upstreams?.subscribe((s) => this.onUpstream(s)) ?? (() => {});
   }
 
   /** The view of `name`, created (unknown state) when the supervisor has not reported it. */
@@ -109,6 +119,7 @@ export class UpstreamStates {
   /** Stops following the supervisor and fails every waiter. */
   close(): void {
     this.unsubscribe();
+    this.unsubscribeUpstreams();
     this.stopping = true;
     for (const view of this.waiters.keys()) this.release(view, false);
   }
@@ -140,6 +151,17 @@ export class UpstreamStates {
     }
   }
 
+  /** A probed upstream's check: UP is RUNNING and ready; it was ready when it was ever UP. */
+  private onUpstream(s: UpstreamStatus): void {
+    const v = this.view(s.name);
+    const wasUp = v.up;
+    v.state = s.state;
+    v.ready = s.state === 'UP';
+    v.nextRetryAt = null;
+    v.upstream = { probeError: s.probe?.error };
+    this.settle(v, wasUp);
+  }
+
   private update(v: ProgramView, status: ProgramStatus): void {
     const wasUp = v.up;
     this.apply(v, status);
@@ -154,7 +176,7 @@ export class UpstreamStates {
   }
 
   private settle(v: ProgramView, wasUp: boolean): void {
-    v.up = v.state === 'RUNNING' && v.ready;
+    v.up = (v.state === 'RUNNING' || v.state === 'UP') && v.ready;
     if (v.up) {
       v.wasReady = true;
       if (!wasUp) {

@@ -1,5 +1,5 @@
 // The one home of every shape apposd shows outside itself: state names, the health report,
-// program status, probe and exit views, the default control socket. Imports nothing, so the
+// program and probed-upstream status, probe and exit views, the default control socket. Imports nothing, so the
 // supervisor, the HTTP edge, the control server, the CLI and the config loader all share it.
 
 /** Program states (supervisord's names), in lifecycle order. */
@@ -16,6 +16,9 @@ export type State = (typeof STATES)[number];
 
 /** States with no process and nothing scheduled. */
 export const RESTING_STATES: ReadonlySet<State> = new Set<State>(['STOPPED', 'EXITED', 'FATAL']);
+
+/** A probed upstream's state: UNKNOWN until its first check; UP after a pass; DOWN after failures. */
+export type UpstreamStateName = 'UNKNOWN' | 'UP' | 'DOWN';
 
 /** The socket used when neither `--socket` nor `$APPOS_CTL_SOCKET` is given. */
 export const DEFAULT_SOCKET = '/run/appos/ctl.sock';
@@ -55,18 +58,31 @@ export interface HealthProgramView {
   probe: ProbeView | null;
 }
 
+/** A probed upstream (a route's `probe:`, edge-only mode) in the health report. */
+export interface HealthUpstreamView {
+  state: UpstreamStateName;
+  /** ISO time of the last state change. */
+  since: string;
+  probe: ProbeView | null;
+}
+
 /** CONTRACT.md's health report: GET /api/health answers exactly this. */
 export interface HealthReport {
   status: 'starting' | 'ok' | 'degraded' | 'stopping';
   uptime_s: number;
   programs: Record<string, HealthProgramView>;
+  /** Present when routes probe upstreams apposd does not supervise (edge-only mode). */
+  upstreams?: Record<string, HealthUpstreamView>;
 }
 
-/** The control API's health answer: the report plus the verdict and the programs not up. */
+/** The control API's health answer: the report plus the verdict and what is not up. */
 export interface HealthResponse extends HealthReport {
   healthy: boolean;
-  /** Programs neither RUNNING+ready nor a completed oneshot (stopped ones included). */
-  down: { name: string; state: State; critical: boolean }[];
+  /**
+   * Programs neither RUNNING+ready nor a completed oneshot (stopped ones included), then
+   * probed upstreams that are not UP.
+   */
+  down: { name: string; state: State | UpstreamStateName; critical: boolean }[];
 }
 
 /** One program's status as the API reports it (times relative to the answer's making). */
@@ -95,4 +111,15 @@ export interface ProgramView {
   probes: { ready: ProbeView | null; live: ProbeView | null };
   /** ISO time of a scheduled oneshot's next run (`schedule:`); null without a schedule. */
   next_run_at?: string | null;
+}
+
+/** A probed upstream (a route's `probe:`, edge-only mode) as `status` reports it. */
+export interface UpstreamView {
+  /** host:port of the upstream. */
+  name: string;
+  state: UpstreamStateName;
+  /** ISO time of the last state change, and the seconds since. */
+  since: string;
+  for_s: number;
+  probe: ProbeView | null;
 }

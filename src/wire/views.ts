@@ -2,7 +2,16 @@
 // relative seconds computed once. The health verdict shared by GET /api/health and
 // `appos-ctl health` lives here: from memory only (no I/O), with no config values.
 import type { ExitInfo, ProbeResult, ProgramStatus, SupervisorApi } from '../supervisor/api.js';
-import type { ExitView, HealthProgramView, HealthReport, ProbeView } from './shapes.js';
+import type { UpstreamSource, UpstreamStatus } from '../upstreams/api.js';
+import type {
+  ExitView,
+  HealthProgramView,
+  HealthReport,
+  HealthResponse,
+  HealthUpstreamView,
+  ProbeView,
+  UpstreamView,
+} from './shapes.js';
 
 /** An epoch-ms time as ISO 8601. */
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -11,7 +20,7 @@ export const secondsOf = (ms: number): number => Math.max(0, Math.round(ms / 100
 
 const round1 = (ms: number): number => Math.round(ms / 100) / 10;
 
-/** A probe result as the API shows it. */
+/** A probe result (a program's or a probed upstream's) as the API shows it. */
 export function probeView(p: ProbeResult | null): ProbeView | null {
   if (!p) return null;
   const view: ProbeView = { ok: p.ok, latency_ms: Math.round(p.latencyMs), at: iso(p.at) };
@@ -68,14 +77,27 @@ function healthProgram(s: ProgramStatus, now: number): HealthProgramView {
   };
 }
 
+/** One probed upstream as the control API's `status` reports it. */
+export function upstreamView(u: UpstreamStatus, now = Date.now()): UpstreamView {
+  return {
+    name: u.name,
+    state: u.state,
+    since: iso(u.since),
+    for_s: secondsOf(now - u.since),
+    probe: probeView(u.probe),
+  };
+}
+
 /**
  * Builds the health report; `healthy` is true when the HTTP answer should be 200. `stopping`
- * lets a caller that shuts down before the supervisor does (the HTTP edge) report it.
+ * lets a caller that shuts down before the supervisor does (the HTTP edge) report it. Every
+ * probed upstream counts like a critical program: not UP is unhealthy.
  */
 export function healthReport(
   api: SupervisorApi,
   now = Date.now(),
   stopping = false,
+  upstreams?: UpstreamSource,
 ): { healthy: boolean; report: HealthReport } {
   const isStopping = stopping || api.stopping;
   const programs: Record<string, HealthProgramView> = {};
@@ -93,6 +115,19 @@ export function healthReport(
     }
     programs[s.name] = healthProgram(s, now);
   }
+  const probed = upstreams?.status() ?? [];
+  let upstreamHealth: Record<string, HealthUpstreamView> | undefined;
+  if (probed.length > 0) {
+    upstreamHealth = {};
+    for (const u of probed) {
+      upstreamHealth[u.name] = { state: u.state, since: iso(u.since), probe: probeView(u.probe) };
+      if (u.state !== 'UP') {
+        criticalDown = true;
+        down += 1;
+        if (!u.wasUp) booting += 1;
+      }
+    }
+  }
   const healthy = !isStopping && !criticalDown;
   const status: HealthReport['status'] = isStopping
     ? 'stopping'
@@ -101,5 +136,24 @@ export function healthReport(
       : booting === down
         ? 'starting'
         : 'degraded';
-  return { healthy, report: { status, uptime_s: round1(now - api.startedAt), programs } };
+  const report: HealthReport = { status, uptime_s: round1(now - api.startedAt), programs };
+  if (upstreamHealth) report.upstreams = upstreamHealth;
+  return { healthy, report };
+}
+
+/** The control API's health answer: the shared verdict plus what is not up. */
+export function healthView(
+  api: SupervisorApi,
+  now = Date.now(),
+  upstreams?: UpstreamSource,
+): HealthResponse {
+  const { healthy, report } = healthReport(api, now, false, upstreams);
+  const down: HealthResponse['down'] = api
+    .status()
+    .filter((s) => !isUp(s))
+    .map((s) => ({ name: s.name, state: s.state, critical: s.critical }));
+  for (const u of upstreams?.status() ?? []) {
+    if (u.state !== 'UP') down.push({ name: u.name, state: u.state, critical: false });
+  }
+  return { healthy, ...report, down };
 }

@@ -186,7 +186,7 @@ programs: {}
       '3:11 http.listen: expected host:port like 127.0.0.1:8080, [::]:80 or :80',
       '5:7 http.routes[0]: a route has neither upstream nor static: give exactly one',
       '7:17 http.routes[1].upstream: expected a URL like http://127.0.0.1:8080',
-      '8:7 http.routes[1].hold: hold needs `program` (whose restart requests wait for)',
+      '8:7 http.routes[1].hold: hold needs `program` or `probe` (whose return requests wait for)',
       '11:7 http.routes[2].spa: spa applies to static routes only',
       '14:13 http.routes[4].path: duplicate route path (also http.routes[3])',
     ]);
@@ -209,4 +209,38 @@ programs:
     '6:18 programs.web.depends_on[0]: unknown program "db"',
     '7:14 programs.web.restart: expected one of always, on-failure, never; got "sometimes"',
   ]);
+});
+
+describe('route probes (edge-only mode)', () => {
+  test('a config with routes and no programs is the edge alone', () => {
+    expect(
+      problems(`
+http:
+  routes:
+    - { path: /api, upstream: "http://backend:8080", hold: 5s, probe: { http: "http://backend:8080/healthz" } }
+    - { path: /ws, upstream: "http://backend:8080", probe: { http: "http://backend:8080/healthz" } }
+`),
+    ).toEqual([]);
+  });
+
+  test('probe rules: a valid probe, upstream routes only, not with program, one per upstream', () => {
+    expect(
+      problems(`
+http:
+  routes:
+    - { path: /a, upstream: "http://b:80", probe: { tcp: "b" } }
+    - { path: /s, static: ./s, probe: { tcp: "b:80" } }
+    - { path: /p, upstream: "http://127.0.0.1:1", program: web, probe: { tcp: "127.0.0.1:1" } }
+    - { path: /c, upstream: "http://c:80", probe: { tcp: "c:80" } }
+    - { path: /d, upstream: "http://c:80", probe: { http: "http://c:80/" } }
+programs:
+  web: { command: [web] }
+`),
+    ).toEqual([
+      '4:58 http.routes[0].probe.tcp: expected host:port like 127.0.0.1:8080, [::]:80 or :80',
+      '5:32 http.routes[1].probe: probe applies to upstream routes only',
+      '6:65 http.routes[2].probe: probe is for upstreams apposd does not run: drop `program`',
+      '8:44 http.routes[4].probe: upstream c:80 has another probe in http.routes[3]: use one',
+    ]);
+  });
 });

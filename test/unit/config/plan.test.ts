@@ -176,6 +176,15 @@ programs:
     const empty = load('http: {}\n');
     expect(checkWarnings(empty, startPlan(empty.programs))).toEqual(['no programs are defined']);
   });
+
+  test('routes and no programs is the edge alone: no warning, the probe in the plan', () => {
+    const config = load(
+      'http:\n  routes:\n    - { path: /api, upstream: "http://b:8080", probe: { tcp: "b:8080" } }\n',
+    );
+    const plan = startPlan(config.programs);
+    expect(checkWarnings(config, plan)).toEqual([]);
+    expect(formatPlan(config, plan)).toMatch(/\/api +-> http:\/\/b:8080 \(tcp probe\)/);
+  });
 });
 
 describe('formatPlan', () => {

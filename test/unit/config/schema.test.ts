@@ -89,6 +89,7 @@ describe('jsonSchema()', () => {
         'schedule',
         'schedule_missed',
         'backup',
+        'image',
       ].sort(),
     );
     expect(Object.keys(schema.definitions?.probe?.properties ?? {}).sort()).toEqual(
