@@ -71,8 +71,12 @@ function service(
   const probe = raw.ready ?? raw.live;
   const probeCfg = cfg.ready ?? cfg.live;
   if (raw.ready && raw.live) {
-    findings.problem(`${at}.live`, 'compose has one healthcheck per service: keep ready or live');
-  } else if (probe && probeCfg) {
+    findings.note(
+      `${at}: compose has one healthcheck per service: it is the ready probe; ` +
+        'compose does not restart an unhealthy service, so the live probe is not carried over',
+    );
+  }
+  if (probe && probeCfg) {
     svc.healthcheck = composeHealthcheck(
       probe,
       probeCfg,
