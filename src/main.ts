@@ -175,7 +175,12 @@ async function run(path: string, config: AppConfig): Promise<number> {
   try {
     if (config.http) {
       const { createHttpServer } = await import('./http/server.js');
-      const server = await createHttpServer({ http: config.http, supervisor, logger });
+      const server = await createHttpServer({
+        http: config.http,
+        supervisor,
+        logger,
+        fdLimit: openFileLimit(),
+      });
       edge = server;
       const at = await server.listen();
       logger.info({ host: at.host, port: at.port }, `http listening on ${at.host}:${at.port}`);
@@ -228,6 +233,20 @@ async function run(path: string, config: AppConfig): Promise<number> {
     await flush().catch(() => undefined);
     reaper.dispose();
     return exitCode;
+  }
+}
+
+
+/** The soft limit on open files from /proc/self/limits, or undefined where it cannot be read. */
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.slice('Max open files'.length).trim().split(/\s+/)[0]);
+    return Number.isSafeInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
   }
 }
 

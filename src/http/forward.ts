@@ -9,6 +9,7 @@ import type { EventLogger } from '../supervisor/api.js';
 import { BodyLimiter } from './body-limit.js';
 import { isCompressible, isEventStream, negotiateEncoding, type Encoding } from './encoding.js';
 import {
+  sendJson,
   sendTooLarge,
   sendUpstreamError,
   writeRawResponse,
@@ -16,7 +17,13 @@ import {
 } from './error-responses.js';
 import type { ProxyExchange, ProxyTarget, UpgradeExchange, UpstreamProxy } from './proxy.js';
 import { addVary, forwardHead, markEncoded } from './response-headers.js';
+import { proxyTarget } from './request-target.js';
 import { stripPrefix, type ProxyRoute } from './routes.js';
+import {
+  outcomeOfError,
+  type UpstreamOutcome,
+  type UpstreamOutcomeSink,
+} from './upstream-outcome.js';
 import type { ProgramView, UpstreamStates } from './upstream-state.js';
 
 /** A proxy route with what forwarding needs, prepared once per config. */
@@ -46,6 +53,11 @@ const MIN_COMPRESS_BYTES = 1024;
 /** At most this many extra attempts per request (a stale pooled socket, then a restart). */
 const MAX_RETRIES = 2;
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+const kExchange = Symbol('apposd.exchange');
+
+interface ExchangeRequest extends IncomingMessage {
+  [kExchange]?: Exchange;
+}
 
 function createEncoder(encoding: Encoding): Transform {
   if (encoding === 'br') {
@@ -74,6 +86,8 @@ class Exchange implements ProxyExchange {
   /** The program's epoch when the request was last sent. */
   epoch = 0;
   limited = false;
+  /** The outcome went to the sink: nothing more is reported for this request. */
+  reported = false;
 
   constructor(
     readonly fwd: Forwarder,
@@ -98,6 +112,7 @@ class Upgrade implements UpgradeExchange {
   holdDeadline = 0;
   /** 101 once switched, 502/503 when refused, 0 while undecided. */
   status = 0;
+  reported = false;
 
   constructor(
     readonly fwd: Forwarder,
@@ -110,6 +125,7 @@ class Upgrade implements UpgradeExchange {
   onUpgraded(): void {
     this.upgraded = true;
     this.status = 101;
+    this.fwd.report(this, 'ok');
   }
 
   onUpstreamError(err: NodeJS.ErrnoException): void {
@@ -125,10 +141,43 @@ export class Forwarder {
     private readonly state: EdgeState,
     private readonly log: Pick<EventLogger, 'debug'>,
     public settings: ForwardSettings,
+    private readonly onOutcome: UpstreamOutcomeSink | undefined = undefined,
   ) {}
+
+  /**
+   * @internal The one place the outcome of an exchange with an upstream is known: it goes to
+   * the sink once per request or upgrade.
+   */
+  report(ex: { reported: boolean; b: ProxyBinding }, outcome: UpstreamOutcome): void {
+    if (ex.reported) return;
+    ex.reported = true;
+    this.onOutcome?.(ex.b.route, outcome);
+  }
+
+  /**
+   * A proxied request went quiet past the idle timeout: its upstream call is aborted and it is
+   * answered 504 (408 when the client had not finished sending it).
+   */
+  timedOut(res: ServerResponse): void {
+    const req = res.req as ExchangeRequest;
+    if (!req.complete) {
+      sendJson(res, 408, '{"error":"request_timeout"}', [], true);
+      return;
+    }
+    this.proxy.abort(req);
+    const ex = req[kExchange];
+    if (ex) this.report(ex, 'timeout');
+    sendJson(res, 504, '{"error":"upstream_timeout"}', [], true);
+  }
 
   /** Handles one request on a proxy route. */
   handle(req: IncomingMessage, res: ServerResponse, b: ProxyBinding): void {
+    const target = proxyTarget(req.url ?? '/', b.route.path);
+    if (typeof target !== 'string') {
+      sendJson(res, target.status, target.body);
+      return;
+    }
+    req.url = target;
     const h = req.headers;
     const length = h['content-length'];
     let body: BodyLimiter | undefined;
@@ -144,6 +193,7 @@ export class Forwarder {
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const bodyless = body === undefined && (length === undefined || length === '0');
     const ex = new Exchange(this, req, res, b, bodyless, body);
+    (req as ExchangeRequest)[kExchange] = ex;
     const view = b.view;
     if (view !== null && !view.up) this.hold(ex);
     else this.send(ex);
@@ -164,6 +214,12 @@ export class Forwarder {
       writeRawResponse(socket, 404, '{"error":"not_found"}');
       return undefined;
     }
+    const target = proxyTarget(req.url ?? '/', b.route.path);
+    if (typeof target !== 'string') {
+      writeRawResponse(socket, target.status, target.body);
+      return undefined;
+    }
+    req.url = target;
     prepareHeaders(req);
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const up = new Upgrade(this, req, socket, head, b);
@@ -179,6 +235,7 @@ export class Forwarder {
    */
   respond(ex: Exchange, status: number, headers: string[]): Writable | null {
     const { req, res } = ex;
+    this.report(ex, 'ok');
     if (ex.limited || res.headersSent || res.destroyed) return null;
     const head = forwardHead(headers);
     const sse = isEventStream(head.contentType);
@@ -262,6 +319,7 @@ export class Forwarder {
         }
       }
     }
+    this.report(ex, outcomeOfError(code));
     this.unavailable(ex);
   }
 
@@ -272,6 +330,7 @@ export class Forwarder {
       up.socket.destroy();
       return;
     }
+    this.report(up, outcomeOfError(err.code));
     const view = up.b.view;
     const status = view !== null && !view.up ? 503 : 502;
     up.status = status;

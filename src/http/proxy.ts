@@ -12,7 +12,7 @@ import {
 import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { SERVER_TOKEN_HEADERS } from './security-headers.js';
 
@@ -236,13 +236,35 @@ function onClientClose(this: ServerResponse): void {
 }
 
 /** A response head for a raw socket from an upstream's raw headers, server tokens dropped. */
-function rawHead(statusLine: string, raw: readonly string[]): string {
+function rawHead(statusLine: string, raw: readonly string[], close = false): string {
   let head = statusLine;
   for (let i = 0; i < raw.length; i += 2) {
-    if (SERVER_TOKEN_HEADERS.has(raw[i]!.toLowerCase())) continue;
+    const name = raw[i]!.toLowerCase();
+    if (SERVER_TOKEN_HEADERS.has(name)) continue;
+    if (close && (name === 'connection' || name === 'keep-alive')) continue;
     head += `\r\n${raw[i]}: ${raw[i + 1]}`;
   }
-  return `${head}\r\n\r\n`;
+  return `${head}${close ? '\r\nConnection: close' : ''}\r\n\r\n`;
+}
+
+/**
+ * Chunked transfer coding again for a body node:http has de-chunked, so a response relayed
+ * raw with its `Transfer-Encoding: chunked` stays well framed.
+ */
+class Rechunk extends Transform {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (chunk.length > 0) {
+      this.push(`${chunk.length.toString(16)}\r\n`);
+      this.push(chunk);
+      this.push('\r\n');
+    }
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.push('0\r\n\r\n');
+    done();
+  }
 }
 
 /** Websockets carry no idle timeout; TCP keep-alive finds peers that vanished. */
@@ -257,11 +279,18 @@ function onUpgradeError(this: UpgradeRequest, err: Error): void {
   this.downstream.end();
 }
 
-/** The upstream answered an upgrade request without switching: pass its answer on. */
+/**
+ * The upstream answered an upgrade request without switching (PocketBase's SSE, say): pass its
+ * answer on framed as it came (a chunked body chunked again), then close.
+ */
 function onUpgradeRefused(this: UpgradeRequest, res: IncomingMessage): void {
+  const socket = this.downstream;
   const line = `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage}`;
-  this.downstream.write(rawHead(line, res.rawHeaders));
-  res.pipe(this.downstream);
+  socket.write(rawHead(line, res.rawHeaders, true));
+  res.on('error', () => socket.destroy());
+  socket.once('close', () => res.destroy());
+  if (res.headers['transfer-encoding'] === undefined) res.pipe(socket);
+  else res.pipe(new Rechunk()).pipe(socket);
 }
 
 function onUpgraded(
