@@ -236,7 +236,6 @@ async function run(path: string, config: AppConfig): Promise<number> {
   }
 }
 
-
 /** The soft limit on open files from /proc/self/limits, or undefined where it cannot be read. */
 function openFileLimit(): number | undefined {
   try {
