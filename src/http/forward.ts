@@ -4,10 +4,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
-import { constants as z, createBrotliCompress, createGzip } from 'node:zlib';
 import type { EventLogger } from '../supervisor/api.js';
 import { BodyLimiter } from './body-limit.js';
-import { isCompressible, isEventStream, negotiateEncoding, type Encoding } from './encoding.js';
+import { isEventStream } from './encoding.js';
+import {
+  encoderFor,
+  Exchange,
+  kExchange,
+  prepareHeaders,
+  retarget,
+  Upgrade,
+  type EdgeState,
+  type ExchangeRequest,
+  type ForwardSettings,
+  type ProxyBinding,
+} from './exchange.js';
 import {
   sendJson,
   sendTooLarge,
@@ -15,10 +26,9 @@ import {
   writeRawResponse,
   writeRawUpstreamError,
 } from './error-responses.js';
-import type { ProxyExchange, ProxyTarget, UpgradeExchange, UpstreamProxy } from './proxy.js';
-import { addVary, forwardHead, markEncoded } from './response-headers.js';
-import { proxyTarget } from './request-target.js';
-import { stripPrefix, type ProxyRoute } from './routes.js';
+import type { UpstreamProxy } from './proxy.js';
+import { forwardHead } from './response-headers.js';
+import { stripPrefix } from './routes.js';
 import {
   outcomeOfError,
   type UpstreamOutcome,
@@ -26,112 +36,10 @@ import {
 } from './upstream-outcome.js';
 import type { ProgramView, UpstreamStates } from './upstream-state.js';
 
-/** A proxy route with what forwarding needs, prepared once per config. */
-export interface ProxyBinding {
-  readonly route: ProxyRoute;
-  readonly target: ProxyTarget;
-  /** The route's program as the edge sees it, or null when the route names none. */
-  readonly view: ProgramView | null;
-}
-
-/** The `http` settings forwarding reads; replaced as a whole on reload. */
-export interface ForwardSettings {
-  readonly maxBody: number;
-  readonly compress: boolean;
-}
-
-/** Edge-wide state forwarding shares with the server. */
-export interface EdgeState {
-  /** True once shutdown began: responses close their connections. */
-  closing: boolean;
-  /** Responses and sockets that never end by themselves (SSE, websockets), cut on close. */
-  readonly longLived: Set<ServerResponse | Socket>;
-}
-
-/** Smallest body (by Content-Length) worth compressing. */
-const MIN_COMPRESS_BYTES = 1024;
+export type { EdgeState, ForwardSettings, ProxyBinding } from './exchange.js';
 /** At most this many extra attempts per request (a stale pooled socket, then a restart). */
 const MAX_RETRIES = 2;
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
-const kExchange = Symbol('apposd.exchange');
-
-interface ExchangeRequest extends IncomingMessage {
-  [kExchange]?: Exchange;
-}
-
-function createEncoder(encoding: Encoding): Transform {
-  if (encoding === 'br') {
-    return createBrotliCompress({
-      params: { [z.BROTLI_PARAM_QUALITY]: 4, [z.BROTLI_PARAM_MODE]: z.BROTLI_MODE_TEXT },
-    });
-  }
-  return createGzip();
-}
-
-/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (proxy.ts drops the hop-by-hop headers). */
-function prepareHeaders(req: IncomingMessage): void {
-  const h = req.headers;
-  const ip = req.socket.remoteAddress ?? '';
-  const prior = h['x-forwarded-for'];
-  h['x-forwarded-for'] = prior ? `${prior}, ${ip}` : ip;
-  h['x-forwarded-proto'] = 'http';
-  h['x-forwarded-host'] = h.host ?? '';
-  h['x-real-ip'] = ip;
-}
-
-class Exchange implements ProxyExchange {
-  retries = 0;
-  /** Epoch ms the hold budget ends; 0 until the first wait. */
-  holdDeadline = 0;
-  /** The program's epoch when the request was last sent. */
-  epoch = 0;
-  limited = false;
-  /** The outcome went to the sink: nothing more is reported for this request. */
-  reported = false;
-
-  constructor(
-    readonly fwd: Forwarder,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
-    readonly b: ProxyBinding,
-    readonly bodyless: boolean,
-    public body: BodyLimiter | undefined,
-  ) {}
-
-  onUpstreamResponse(status: number, headers: string[]): Writable | null {
-    return this.fwd.respond(this, status, headers);
-  }
-
-  onUpstreamError(err: NodeJS.ErrnoException, retryable: boolean): void {
-    this.fwd.failed(this, err, retryable);
-  }
-}
-
-class Upgrade implements UpgradeExchange {
-  upgraded = false;
-  holdDeadline = 0;
-  /** 101 once switched, 502/503 when refused, 0 while undecided. */
-  status = 0;
-  reported = false;
-
-  constructor(
-    readonly fwd: Forwarder,
-    readonly req: IncomingMessage,
-    readonly socket: Socket,
-    readonly head: Buffer,
-    readonly b: ProxyBinding,
-  ) {}
-
-  onUpgraded(): void {
-    this.upgraded = true;
-    this.status = 101;
-    this.fwd.report(this, 'ok');
-  }
-
-  onUpstreamError(err: NodeJS.ErrnoException): void {
-    this.fwd.upgradeFailed(this, err);
-  }
-}
 
 /** Forwards requests and upgrades on proxy routes. */
 export class Forwarder {
@@ -172,12 +80,8 @@ export class Forwarder {
 
   /** Handles one request on a proxy route. */
   handle(req: IncomingMessage, res: ServerResponse, b: ProxyBinding): void {
-    const target = proxyTarget(req.url ?? '/', b.route.path);
-    if (typeof target !== 'string') {
-      sendJson(res, target.status, target.body);
-      return;
-    }
-    req.url = target;
+    const refused = retarget(req, b);
+    if (refused) return sendJson(res, refused.status, refused.body);
     const h = req.headers;
     const length = h['content-length'];
     let body: BodyLimiter | undefined;
@@ -214,12 +118,11 @@ export class Forwarder {
       writeRawResponse(socket, 404, '{"error":"not_found"}');
       return undefined;
     }
-    const target = proxyTarget(req.url ?? '/', b.route.path);
-    if (typeof target !== 'string') {
-      writeRawResponse(socket, target.status, target.body);
+    const refused = retarget(req, b);
+    if (refused) {
+      writeRawResponse(socket, refused.status, refused.body);
       return undefined;
     }
-    req.url = target;
     prepareHeaders(req);
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const up = new Upgrade(this, req, socket, head, b);
@@ -248,21 +151,8 @@ export class Forwarder {
       socket?.setNoDelay(true);
       this.state.longLived.add(res);
       res.once('close', () => this.state.longLived.delete(res));
-    } else if (
-      this.settings.compress &&
-      head.contentEncoding === undefined &&
-      !head.noTransform &&
-      isCompressible(head.contentType)
-    ) {
-      const encoding = negotiateEncoding(req.headers['accept-encoding']);
-      const small =
-        head.contentLength !== undefined && Number(head.contentLength) < MIN_COMPRESS_BYTES;
-      if (encoding && !small && req.method !== 'HEAD' && status !== 204 && status !== 304) {
-        markEncoded(head, encoding);
-        encoder = createEncoder(encoding);
-      } else {
-        addVary(head);
-      }
+    } else if (this.settings.compress) {
+      encoder = encoderFor(req, status, head);
     }
     if (this.state.closing) head.headers.push('Connection', 'close');
     try {
