@@ -18,6 +18,7 @@ import { exportCompose } from './export/compose.js';
 import { exportK8s } from './export/k8s.js';
 import type { HttpEdge } from './http/server.js';
 import { assertCanListen } from './http/listen-check.js';
+import type { LlhttpBinding } from './http/wire/llhttp.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
 import { BackupService } from './backup/service.js';
@@ -213,6 +214,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
         upstreams,
         logger,
         fdLimit: openFileLimit(),
+        llhttp: llhttpBinding(),
       });
       edge = server;
       const at = await server.listen();
@@ -290,6 +292,20 @@ function runExport(cli: Cli, loaded: { path: string; config: AppConfig }): numbe
   else writeFileSync(cli.output, result.text);
   for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
   return EXIT.OK;
+}
+
+/**
+ * Node's own llhttp binding for the edge's hot path (src/http/wire), obtained without its
+ * one-time DEP0111 warning: it is the parser node:http runs, reached without its objects.
+ */
+function llhttpBinding(): LlhttpBinding {
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    return (process as unknown as { binding(name: string): LlhttpBinding }).binding('http_parser');
+  } finally {
+    process.noDeprecation = quiet;
+  }
 }
 
 /** The soft limit on open files from /proc/self/limits, or undefined where it cannot be read. */

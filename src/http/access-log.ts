@@ -96,3 +96,26 @@ export function logUpgradeWhenDone(
     );
   });
 }
+
+/** Logs a request served without a ServerResponse (the hot path), once it ended. */
+export function logRaw(
+  log: Pick<EventLogger, 'info'>,
+  method: string,
+  path: string,
+  status: number,
+  start: number,
+  upstream: string,
+  ip: string,
+  aborted: boolean,
+): void {
+  const line: Record<string, unknown> = {
+    method,
+    path,
+    status,
+    ms: round1(performance.now() - start),
+    upstream,
+    ip,
+  };
+  if (aborted) line.aborted = true;
+  log.info(line, 'http request');
+}

@@ -1,5 +1,5 @@
-// The listener's connection bookkeeping on node:http: which response a socket is serving, the
-// connection cap (idle keep-alive connections closed first, then new ones refused with 503),
+// The listener's connection bookkeeping (node:http's and the hot path's): which response a
+// socket is serving, the connection cap (idle keep-alive connections closed first, then new ones refused with 503),
 // and the refused sockets whose requests are never answered.
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -20,11 +20,13 @@ export function responseOf(socket: Socket): ServerResponse | null {
 export class ConnectionGuard {
   private readonly served = new WeakSet<Socket>();
   private readonly refused = new WeakSet<Socket>();
+  private busy: (socket: Socket) => boolean = () => false;
 
   /** Caps `server` at `max` connections (no cap when undefined). */
   constructor(server: Server, max: number | undefined, log: LimitLogger) {
     if (max === undefined) return;
-    const isIdle = (s: Socket): boolean => this.served.has(s) && responseOf(s) === null;
+    const isIdle = (s: Socket): boolean =>
+      this.served.has(s) && responseOf(s) === null && !this.busy(s);
     const limit = new ConnectionLimit(max, isIdle, log);
     // Before node:http's own listener: a refused socket gets its answer and is never served.
     server.prependListener('connection', (socket: Socket) => {
@@ -33,6 +35,16 @@ export class ConnectionGuard {
       socket.on('error', () => socket.destroy());
       writeRawResponse(socket, 503, '{"error":"too_many_connections"}', 'Retry-After: 1\r\n');
     });
+  }
+
+  /** Also counts a connection as busy when `busy` says so (the hot path's requests in flight). */
+  busyWhen(busy: (socket: Socket) => boolean): void {
+    this.busy = busy;
+  }
+
+  /** True when `socket` was refused at the cap (it is answered 503 and never served). */
+  isRefused(socket: Socket): boolean {
+    return this.refused.has(socket);
   }
 
   /**

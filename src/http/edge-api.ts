@@ -5,6 +5,7 @@ import type { SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource } from '../upstreams/api.js';
 import type { HttpLogger } from './access-log.js';
 import type { UpstreamOutcomeSink } from './upstream-outcome.js';
+import type { LlhttpBinding } from './wire/llhttp.js';
 
 /** Timeouts and limits of the listener; the defaults suit production. */
 export interface HttpLimits {
@@ -48,6 +49,12 @@ export interface HttpServerOptions {
    * supervisor always hears it for routes to its programs (edge evidence).
    */
   readonly onUpstreamOutcome?: UpstreamOutcomeSink;
+  /**
+   * Node's llhttp binding (`process.binding('http_parser')`, main.ts obtains it): with it,
+   * health and proxied requests take the hot path (no IncomingMessage/ServerResponse); without
+   * it, node:http serves everything.
+   */
+  readonly llhttp?: LlhttpBinding;
 }
 
 /** The listener's address. */

@@ -1,7 +1,7 @@
 // GET|HEAD /api/health on the public listener, answered straight on the raw server: the shared
 // health verdict (wire/views.ts) as JSON, 200 or 503, computed from memory on each
 // request; other methods get 405 without their body being read.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource } from '../upstreams/api.js';
 import { healthReport } from '../wire/views.js';
@@ -20,9 +20,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const NOT_ALLOWED = '{"error":"method_not_allowed"}';
 const SECURITY_FLAT: readonly string[] = SECURITY_HEADERS.flat();
 
-/** Answers one request on the health path. */
-export function answerHealth(req: IncomingMessage, res: ServerResponse, opts: HealthOptions): void {
-  const method = req.method;
+/** The health answer to `method`: status, header pairs and body. */
+function healthAnswer(
+  method: string | undefined,
+  opts: HealthOptions,
+): { status: number; headers: string[]; body: string } {
   const stopping = opts.stopping();
   let status: number;
   let body: string;
@@ -39,6 +41,34 @@ export function answerHealth(req: IncomingMessage, res: ServerResponse, opts: He
   }
   headers.push('content-length', String(Buffer.byteLength(body)));
   if (stopping) headers.push('connection', 'close');
+  return { status, headers, body };
+}
+
+/** Answers one request on the health path. */
+export function answerHealth(req: IncomingMessage, res: ServerResponse, opts: HealthOptions): void {
+  const { status, headers, body } = healthAnswer(req.method, opts);
   res.writeHead(status, headers);
-  res.end(method === 'HEAD' ? undefined : body);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The whole health response to `method` (GET or HEAD) as one string for a raw socket, with its
+ * status; `keepAlive` false closes the connection after it.
+ */
+export function rawHealth(
+  method: string,
+  opts: HealthOptions,
+  keepAlive: boolean,
+): { status: number; text: string; keepAlive: boolean } {
+  const { status, headers, body } = healthAnswer(method, opts);
+  const stopping = opts.stopping();
+  const keep = keepAlive && !stopping;
+  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  // While stopping, healthAnswer's headers already carry `connection: close`.
+  if (keep) text += 'connection: keep-alive\r\n';
+  else if (!stopping) text += 'connection: close\r\n';
+  text += '\r\n';
+  if (method !== 'HEAD') text += body;
+  return { status, text, keepAlive: keep };
 }

@@ -20,12 +20,14 @@ import { sendJson, sendTooLarge, writeRawRefusal, writeRawResponse } from './err
 import { compileEdge, type Edge } from './dispatch-table.js';
 import { Forwarder, type EdgeState } from './forward.js';
 import { answerHealth, type HealthOptions } from './health.js';
+import { attachHotPath } from './hot/listener.js';
 import { createUpstreamProxy } from './proxy.js';
 import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
 import { checkRequest, type Refusal } from './request-target.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { StaticMemory } from './static-memory.js';
 import { createStaticFallback } from './static-fallback.js';
+import type { UpstreamOutcomeSink } from './upstream-outcome.js';
 import { supervisorSource, UpstreamStates } from './upstream-state.js';
 
 export {
@@ -74,19 +76,13 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   const compile = (http: HttpConfig): Edge => compileEdge(http, proxy, states, memory);
   let edge = compile(opts.http);
   const settingsOf = (http: HttpConfig) => ({ maxBody: http.maxBody, compress: http.compress });
-  const forwarder = new Forwarder(
-    proxy,
-    states,
-    state,
-    log,
-    settingsOf(opts.http),
-    (route, outcome) => {
-      if (route.program !== null) {
-        opts.supervisor.reportUpstream(route.program, outcome, route.unhealthyAfter);
-      }
-      opts.onUpstreamOutcome?.(route, outcome);
-    },
-  );
+  const report: UpstreamOutcomeSink = (route, outcome) => {
+    if (route.program !== null) {
+      opts.supervisor.reportUpstream(route.program, outcome, route.unhealthyAfter);
+    }
+    opts.onUpstreamOutcome?.(route, outcome);
+  };
+  const forwarder = new Forwarder(proxy, states, state, log, settingsOf(opts.http), report);
 
   const server: Server = createServer({
     headersTimeout: limits.headersTimeoutMs,
@@ -157,6 +153,20 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     toFastify(req, res);
   };
   server.on('request', onRequest);
+  const hot =
+    opts.llhttp &&
+    attachHotPath(server, {
+      binding: opts.llhttp,
+      maxHeaderBytes: limits.maxHeaderBytes,
+      idleTimeoutMs: server.timeout,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+      edge: () => edge,
+      state,
+      health,
+      report,
+      access,
+      guard,
+    });
 
   server.on('timeout', (socket: Socket) => {
     const res = responseOf(socket);
@@ -246,7 +256,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     async close(deadlineMs: number) {
       beginShutdown();
       for (const longLived of state.longLived) longLived.destroy();
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const sweep = setInterval(() => {
+        server.closeIdleConnections();
+        hot?.closeIdle();
+      }, 50);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         closed,
@@ -255,6 +268,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       clearInterval(sweep);
       clearTimeout(timer);
       server.closeAllConnections();
+      hot?.destroyAll();
       await closed;
       states.close();
       proxy.close();

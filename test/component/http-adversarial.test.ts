@@ -10,6 +10,7 @@ import type { ProxyRoute } from '../../src/http/routes.js';
 import type { UpstreamOutcome } from '../../src/http/upstream-outcome.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { llhttp } from '../helpers/llhttp.js';
 import { rawExchange, send, statusOf } from '../helpers/http-client.js';
 import { captureLogger, httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { DASHBOARD_DIR } from '../helpers/http-upstreams.js';
@@ -190,6 +191,7 @@ describe('http.max_connections', () => {
       http: httpConfig([{ path: '/api', upstream: upstreamUrl }], { maxConnections: 2 }),
       supervisor: new FakeSupervisor(),
       logger,
+      llhttp,
     });
     const { port } = await edge.listen();
     const sockets: Socket[] = [];
@@ -243,6 +245,7 @@ describe('upstream outcome', () => {
       ]),
       supervisor: new FakeSupervisor([{ name: 'backend' }, { name: 'gone' }]),
       logger,
+      llhttp,
       onUpstreamOutcome: (route: ProxyRoute, outcome) => heard.push([route.program, outcome]),
     });
     const { port } = await edge.listen();

@@ -3,6 +3,7 @@
 import type { HttpConfig, RouteConfig } from '../../src/config/types.js';
 import { createHttpServer, type HttpEdge, type HttpLimits } from '../../src/http/server.js';
 import { FakeSupervisor } from './http-fake-supervisor.js';
+import { llhttp } from './llhttp.js';
 
 /** A route as a test writes it; defaults as in the config loader. */
 export type TestRoute = Partial<RouteConfig> & { path: string };
@@ -67,7 +68,7 @@ export async function startEdge(
   limits?: Partial<HttpLimits>,
 ): Promise<TestEdge> {
   const { lines, logger } = captureLogger();
-  const edge = await createHttpServer({ http, supervisor, logger, limits });
+  const edge = await createHttpServer({ http, supervisor, logger, limits, llhttp });
   const { port } = await edge.listen();
   return {
     edge,

@@ -1,0 +1,182 @@
+// One client connection on the hot path: reads request heads at request boundaries with llhttp,
+// hands each to the dispatcher, answers pipelined requests strictly in order (reading pauses
+// while one is in flight), and gives the connection to node:http from the first request the
+// hot path declines, with that request's bytes and everything after them, in order.
+import type { Socket } from 'node:net';
+import type { HeadReader, RequestHead } from './llhttp.js';
+
+/** The exchange in flight on a connection, as the connection drives it. */
+export interface InFlight {
+  /** The client went away: stop and free what the exchange holds. */
+  abort(): void;
+  /** The connection was quiet for the idle timeout: answer 504 (or cut) and finish. */
+  timedOut(): void;
+}
+
+/** What a hot connection needs from the listener. */
+export interface WireEdge {
+  readonly reader: HeadReader;
+  /** Starts an exchange for `head` (true), or declines it: node:http answers from there on. */
+  take(conn: HotConnection, head: RequestHead): boolean;
+  /** Gives `socket` (its unread bytes unshifted) to node:http. */
+  handOver(socket: Socket): void;
+  readonly idleTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly connections: Set<HotConnection>;
+}
+
+interface HandleSocket extends Socket {
+  _handle?: { _consumed?: boolean } | null;
+}
+
+/** A client connection served without IncomingMessage/ServerResponse. */
+export class HotConnection {
+  private buf: Buffer | null = null;
+  private driving = false;
+  /** The pipelined bytes in `buf` were found well-formed (a suffix of them stays so). */
+  private checked = false;
+  private gone = false;
+  /** The exchange in flight, or null between requests. */
+  current: InFlight | null = null;
+  /** Requests taken on this connection. */
+  served = 0;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly edge: WireEdge,
+  ) {
+    socket.setNoDelay(true);
+    socket.setTimeout(edge.keepAliveTimeoutMs);
+    socket.on('data', this.onData);
+    socket.on('timeout', this.onTimeout);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+    edge.connections.add(this);
+  }
+
+  /** True while no request is in flight and none is waiting. */
+  get idle(): boolean {
+    return this.current === null && this.buf === null;
+  }
+
+  /** The exchange in flight finished; the connection reads on (or closes when `keepAlive` is false). */
+  done(keepAlive: boolean): void {
+    this.current = null;
+    if (this.gone) return;
+    if (!keepAlive) {
+      this.closeSoon();
+      return;
+    }
+    this.socket.setTimeout(this.edge.keepAliveTimeoutMs);
+    this.drive();
+    if (this.current === null && !this.gone) this.socket.resume();
+  }
+
+  /**
+   * The exchange in flight answered nothing and gives its request back: node:http takes the
+   * connection from that request (`raw`) on.
+   */
+  retreat(raw: Buffer): void {
+    this.current = null;
+    if (this.gone) return;
+    this.buf = this.buf === null ? raw : Buffer.concat([raw, this.buf]);
+    this.handOver();
+  }
+
+  /** Ends the connection after what was written (destroyed if the peer lingers). */
+  closeSoon(): void {
+    this.release();
+    const s = this.socket;
+    s.end();
+    s.setTimeout(2000, () => s.destroy());
+  }
+
+  /** Cuts the connection now. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    this.checked = false;
+    if (this.current !== null) this.socket.pause();
+    else this.drive();
+  };
+
+  private drive(): void {
+    if (this.driving) return;
+    this.driving = true;
+    try {
+      while (this.buf !== null && this.current === null && !this.gone) {
+        const buf = this.buf;
+        const head = this.edge.reader.head(buf);
+        const n = head === null ? 0 : head.raw.length;
+        // Pipelined bytes node:http would refuse: it answers them all (400) from here.
+        if (head === null || (n < buf.length && !this.checkRest(buf.subarray(n)))) {
+          this.handOver();
+          return;
+        }
+        this.buf = n < buf.length ? buf.subarray(n) : null;
+        this.socket.setTimeout(this.edge.idleTimeoutMs);
+        if (!this.edge.take(this, head)) {
+          this.buf = this.buf === null ? head.raw : Buffer.concat([head.raw, this.buf]);
+          this.handOver();
+          return;
+        }
+        this.served++;
+      }
+    } finally {
+      this.driving = false;
+    }
+  }
+
+  private checkRest(rest: Buffer): boolean {
+    if (!this.checked) this.checked = this.edge.reader.wellFormed(rest);
+    return this.checked;
+  }
+
+  /** node:http takes the connection from the unread bytes on. */
+  private handOver(): void {
+    const s = this.socket as HandleSocket;
+    this.release();
+    s.setTimeout(0);
+    if (this.buf !== null) s.unshift(this.buf);
+    this.buf = null;
+    // node:http would read the handle natively, ahead of the bytes unshifted here.
+    if (s._handle) s._handle._consumed = true;
+    this.edge.handOver(s);
+    if (s.isPaused()) s.resume();
+  }
+
+  private release(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('timeout', this.onTimeout);
+    s.off('close', this.onClose);
+    s.off('error', this.onError);
+    s.on('error', destroySelf);
+    this.edge.connections.delete(this);
+  }
+
+  private readonly onTimeout = (): void => {
+    if (this.current !== null) this.current.timedOut();
+    else this.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.release();
+    const current = this.current;
+    this.current = null;
+    current?.abort();
+  };
+
+  private readonly onError = (): void => {
+    this.socket.destroy();
+  };
+}
+
+function destroySelf(this: Socket): void {
+  this.destroy();
+}

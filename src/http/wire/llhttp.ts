@@ -1,0 +1,112 @@
+// The shape of Node's llhttp binding (`process.binding('http_parser')`, obtained by main.ts and
+// injected): the parser class, its callback slots, and one request head read from it.
+
+/** One parser instance of the binding: callbacks live at numeric slots. */
+export interface LlhttpParser {
+  [slot: number]: unknown;
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  /** Returns the bytes parsed, or an Error with `code` (HPE_*) on bad input. */
+  execute(data: Buffer): number | Error;
+  /** Ends a close-delimited message (at EOF). */
+  finish(): number | Error | undefined;
+}
+
+/** The binding as `process.binding('http_parser')` returns it. */
+export interface LlhttpBinding {
+  readonly methods: readonly string[];
+  readonly HTTPParser: {
+    new (): LlhttpParser;
+    readonly REQUEST: number;
+    readonly RESPONSE: number;
+    readonly kOnHeaders: number;
+    readonly kOnHeadersComplete: number;
+    readonly kOnBody: number;
+    readonly kOnMessageComplete: number;
+    readonly kOnExecute: number;
+  };
+}
+
+/** `kOnHeadersComplete`'s answers: go on, the message has no body, stop after the head. */
+export const HEAD_CONTINUE = 0;
+export const HEAD_NO_BODY = 1;
+export const HEAD_STOP = 2;
+
+/** A request head as parsed, complete in one buffer. */
+export interface RequestHead {
+  readonly method: string;
+  readonly url: string;
+  /** Flat [name, value, ...] as sent. */
+  readonly headers: readonly string[];
+  readonly versionMinor: number;
+  readonly keepAlive: boolean;
+  /** The head's bytes (for a hand-over to node:http). */
+  readonly raw: Buffer;
+}
+
+/** What the connection reads requests with. */
+export interface HeadReader {
+  /**
+   * Parses the head at the start of `buf` and stops after it. Returns the head, or null when
+   * `buf` is not a complete, valid head readable in one call (malformed, incomplete, more than
+   * 32 headers, an upgrade).
+   */
+  head(buf: Buffer): RequestHead | null;
+  /**
+   * True unless the requests in `buf` (pipelined after a head, bodies included) are malformed:
+   * node:http refuses a connection on such bytes before answering what came before them.
+   */
+  wellFormed(buf: Buffer): boolean;
+}
+
+/**
+ * Reads request heads with `binding` (one parser reused for every connection: execute() is
+ * synchronous).
+ */
+export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number): HeadReader {
+  const P = binding.HTTPParser;
+  const parser = new P();
+  const resource = {};
+  let head: Omit<RequestHead, 'raw'> | null = null;
+  let split = false;
+  parser[P.kOnHeaders] = (): void => {
+    split = true;
+  };
+  parser[P.kOnHeadersComplete] = (
+    _major: number,
+    versionMinor: number,
+    headers: string[] | undefined,
+    method: number,
+    url: string | undefined,
+    _status: unknown,
+    _message: unknown,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number => {
+    if (!split && headers !== undefined && url !== undefined && !upgrade) {
+      head = { method: binding.methods[method]!, url, headers, versionMinor, keepAlive };
+    }
+    return HEAD_STOP;
+  };
+  parser[P.kOnBody] = parser[P.kOnMessageComplete] = parser[P.kOnExecute] = noop;
+  const checker = new P();
+  checker[P.kOnHeadersComplete] = () => HEAD_CONTINUE;
+  checker[P.kOnHeaders] = checker[P.kOnBody] = checker[P.kOnMessageComplete] = noop;
+  checker[P.kOnExecute] = noop;
+  return {
+    head(buf) {
+      head = null;
+      split = false;
+      parser.initialize(P.REQUEST, resource, maxHeaderBytes, 0);
+      const n = parser.execute(buf);
+      const got = head as Omit<RequestHead, 'raw'> | null;
+      if (typeof n !== 'number' || got === null) return null;
+      return { ...got, raw: buf.subarray(0, n) };
+    },
+    wellFormed(buf) {
+      checker.initialize(P.REQUEST, resource, maxHeaderBytes, 0);
+      return typeof checker.execute(buf) === 'number';
+    },
+  };
+}
+
+function noop(): void {}
