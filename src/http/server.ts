@@ -166,6 +166,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       report,
       access,
       guard,
+      memory,
     });
 
   server.on('timeout', (socket: Socket) => {

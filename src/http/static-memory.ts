@@ -11,6 +11,30 @@ import { isNavigation, staticPath } from './static.js';
 /** Hands a request the memory path does not answer to the @fastify/static path. */
 export type Decline = (req: IncomingMessage, res: ServerResponse, route: StaticRoute) => void;
 
+/** A request as the memory path reads it (node:http's or the hot path's). */
+export interface StaticRequest {
+  readonly method: string | undefined;
+  readonly url: string;
+  /** The value of header `name` (lower case), if sent. */
+  header(name: string): string | undefined;
+}
+
+/** A complete answer from memory. */
+export interface StaticAnswer {
+  readonly status: number;
+  readonly headers: readonly string[];
+  readonly body: Buffer | undefined;
+}
+
+/** node:http's request as a {@link StaticRequest}. */
+function viewOf(req: IncomingMessage): StaticRequest {
+  return {
+    method: req.method,
+    url: req.url ?? '/',
+    header: (name) => req.headers[name] as string | undefined,
+  };
+}
+
 const INDEX = '/index.html';
 const TOKEN_SEPARATORS = /[ ,]+/;
 
@@ -24,15 +48,35 @@ export function etagMatches(list: string, etag: string): boolean {
 }
 
 /** True when the client's copy of `v` is current (RFC 9110: If-None-Match wins). */
-function notModified(req: IncomingMessage, v: Variant): boolean {
-  const h = req.headers;
-  const cacheControl = h['cache-control'];
+function notModified(req: StaticRequest, v: Variant): boolean {
+  const cacheControl = req.header('cache-control');
   if (cacheControl !== undefined && cacheControl.includes('no-cache')) return false;
-  const inm = h['if-none-match'];
+  const inm = req.header('if-none-match');
   if (inm !== undefined) return etagMatches(inm, v.etag);
-  const ims = h['if-modified-since'];
+  const ims = req.header('if-modified-since');
   return ims !== undefined && v.modifiedMs <= Date.parse(ims);
 }
+
+/**
+ * The path a GET/HEAD without ranges or preconditions asks for on `route`, or null when the
+ * memory path leaves the request to @fastify/static (which also hides dotfiles).
+ */
+function servedPath(req: StaticRequest, route: StaticRoute): string | null {
+  const method = req.method;
+  if (method !== 'GET' && method !== 'HEAD') return null;
+  if (req.header('range') !== undefined || req.header('if-match') !== undefined) return null;
+  if (req.header('if-unmodified-since') !== undefined) return null;
+  const path = staticPath(pathOf(req.url), route.path);
+  return path === null || path.includes('/.') ? null : path;
+}
+
+/** The file a path names (a directory's index.html). */
+const relOf = (path: string): string =>
+  path.charCodeAt(path.length - 1) === 47 ? `${path}index.html` : path;
+
+/** True when a miss on `path` gets the SPA's index.html instead. */
+const spaFallback = (req: StaticRequest, route: StaticRoute, path: string): boolean =>
+  route.spa && !path.startsWith('/assets/') && isNavigation(req.header('accept'), path);
 
 /** Serves static routes' small files from memory, one {@link FileCache} per root. */
 export class StaticMemory {
@@ -73,21 +117,12 @@ export class StaticMemory {
     files: FileCache,
     compress: boolean,
   ): void {
-    const h = req.headers;
-    const method = req.method;
-    const path =
-      (method === 'GET' || method === 'HEAD') &&
-      h.range === undefined &&
-      h['if-match'] === undefined &&
-      h['if-unmodified-since'] === undefined
-        ? staticPath(pathOf(req.url ?? '/'), route.path)
-        : null;
-    // Dotfiles (any segment starting with ".") are left to @fastify/static, which hides them.
-    if (path === null || path.includes('/.')) {
+    const path = servedPath(viewOf(req), route);
+    if (path === null) {
       this.decline(req, res, route);
       return;
     }
-    const rel = path.charCodeAt(path.length - 1) === 47 ? `${path}index.html` : path;
+    const rel = relOf(path);
     const known = files.peek(rel, Date.now());
     if (known !== undefined) {
       this.answer(req, res, route, files, path, known, compress);
@@ -100,6 +135,26 @@ export class StaticMemory {
         () => this.decline(req, res, route),
       )
       .catch(() => res.destroy());
+  }
+
+  /**
+   * The answer to `req` on `route` when memory holds it now (no file read, no compression to
+   * wait for), or undefined: the hot path then leaves the request to node:http.
+   */
+  answerNow(
+    req: StaticRequest,
+    route: StaticRoute,
+    files: FileCache,
+    compress: boolean,
+  ): StaticAnswer | undefined {
+    const path = servedPath(req, route);
+    if (path === null) return undefined;
+    const now = Date.now();
+    const c = files.peek(relOf(path), now);
+    if (c?.kind === 'file') return this.pick(req, c, compress);
+    if (c?.kind !== 'missing' || !spaFallback(req, route, path)) return undefined;
+    const index = files.peek(INDEX, now);
+    return index?.kind === 'file' ? this.pick(req, index, compress) : undefined;
   }
 
   private answer(
@@ -116,12 +171,7 @@ export class StaticMemory {
       this.send(req, res, route, c, compress);
       return;
     }
-    if (
-      c.kind === 'missing' &&
-      route.spa &&
-      !path.startsWith('/assets/') &&
-      isNavigation(req.headers.accept, path)
-    ) {
+    if (c.kind === 'missing' && spaFallback(viewOf(req), route, path)) {
       const index = files.peek(INDEX, Date.now());
       if (index?.kind === 'file') {
         this.send(req, res, route, index, compress);
@@ -152,7 +202,14 @@ export class StaticMemory {
     f: MemoryFile,
     compress: boolean,
   ): void {
-    const accepted = acceptedEncodings(req.headers['accept-encoding']);
+    const answer = this.pick(viewOf(req), f, compress);
+    if (answer === undefined) this.decline(req, res, route);
+    else this.write(res, answer);
+  }
+
+  /** The answer for `f` (the variant the client accepts, or 304), or undefined to decline. */
+  private pick(req: StaticRequest, f: MemoryFile, compress: boolean): StaticAnswer | undefined {
+    const accepted = acceptedEncodings(req.header('accept-encoding'));
     let v = f.identity;
     if (accepted !== 0) {
       if ((accepted & ACCEPTS_BR) !== 0 && f.br !== null) v = f.br;
@@ -160,17 +217,16 @@ export class StaticMemory {
       else if (compress && f.compressible) {
         const made = this.made(f, (accepted & ACCEPTS_BR) !== 0 ? 'br' : 'gzip');
         // Not compressed yet: the @fastify/static path compresses this one on the fly.
-        if (made === undefined) {
-          this.decline(req, res, route);
-          return;
-        }
+        if (made === undefined) return undefined;
         v = made;
       }
     }
-    const h = req.headers;
-    const conditional = h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined;
-    if (conditional && notModified(req, v)) this.write(res, 304, v.notModified, undefined);
-    else this.write(res, 200, v.ok, req.method === 'HEAD' ? undefined : v.body);
+    const conditional =
+      req.header('if-none-match') !== undefined || req.header('if-modified-since') !== undefined;
+    if (conditional && notModified(req, v)) {
+      return { status: 304, headers: v.notModified, body: undefined };
+    }
+    return { status: 200, headers: v.ok, body: req.method === 'HEAD' ? undefined : v.body };
   }
 
   /** The compressed copy of `f` in `encoding` with its headers, or undefined (now being made). */
@@ -188,14 +244,9 @@ export class StaticMemory {
     return v;
   }
 
-  private write(
-    res: ServerResponse,
-    status: number,
-    headers: readonly string[],
-    body: Buffer | undefined,
-  ): void {
-    const all = this.closing() ? [...headers, 'connection', 'close'] : headers;
-    res.writeHead(status, all as string[]);
-    res.end(body);
+  private write(res: ServerResponse, a: StaticAnswer): void {
+    const all = this.closing() ? [...a.headers, 'connection', 'close'] : a.headers;
+    res.writeHead(a.status, all as string[]);
+    res.end(a.body);
   }
 }

@@ -1,7 +1,9 @@
 // The hot path's dispatcher: takes a parsed request head and serves it without node:http
-// (/api/health, bodyless requests on proxy routes whose upstream is up), or declines it so
-// node:http serves it (bodies, Expect, refusals, held or failing upstreams, static files,
-// anything a compressed answer may be negotiated for).
+// (/api/health, static files memory holds now, bodyless requests on proxy routes whose upstream
+// is up), or declines it so node:http serves it (bodies, Expect, refusals, held or failing
+// upstreams, static misses and large files, proxied answers that may be compressed).
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
 import type { Edge } from '../dispatch-table.js';
@@ -9,6 +11,7 @@ import { negotiateEncoding } from '../encoding.js';
 import { rawHealth, type HealthOptions } from '../health.js';
 import { checkRequest, proxyTarget } from '../request-target.js';
 import { HEALTH_PATH, pathOf, stripPrefix } from '../routes.js';
+import type { StaticAnswer, StaticMemory, StaticRequest } from '../static-memory.js';
 import type { HotConnection } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './forward.js';
@@ -19,8 +22,46 @@ export interface HotDispatchOptions {
   readonly health: HealthOptions;
   readonly proxy: HotProxyContext;
   readonly access: Pick<EventLogger, 'info'>;
+  readonly memory: StaticMemory;
   /** Notes a served request on `socket` for the connection cap. */
   readonly requested: (socket: HotConnection['socket']) => void;
+}
+
+/** `head` as the static memory path reads it (repeated headers joined, as node:http does). */
+function staticRequest(head: RequestHead): StaticRequest {
+  let byName: Map<string, string> | undefined;
+  return {
+    method: head.method,
+    url: head.url,
+    header(name) {
+      if (byName === undefined) {
+        byName = new Map();
+        const h = head.headers;
+        for (let i = 0; i < h.length; i += 2) {
+          const k = h[i]!.toLowerCase();
+          const prior = byName.get(k);
+          byName.set(k, prior === undefined ? h[i + 1]! : `${prior}, ${h[i + 1]!}`);
+        }
+      }
+      return byName.get(name);
+    },
+  };
+}
+
+/** Writes a static answer (head and body in one write). */
+function writeAnswer(socket: Socket, a: StaticAnswer, keepAlive: boolean): void {
+  const h = a.headers;
+  let out = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status]}\r\n`;
+  for (let i = 0; i < h.length; i += 2) out += `${h[i]}: ${h[i + 1]}\r\n`;
+  out += keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n';
+  if (a.body === undefined) {
+    socket.write(out, 'latin1');
+    return;
+  }
+  const buf = Buffer.allocUnsafe(out.length + a.body.length);
+  buf.write(out, 0, 'latin1');
+  a.body.copy(buf, out.length);
+  socket.write(buf);
 }
 
 /** What a head says about its body and negotiation, read in one pass. */
@@ -66,7 +107,23 @@ export function createHotDispatch(
       conn.done(answer.keepAlive);
       return true;
     }
-    const b = edge.match(path)?.proxy;
+    const entry = edge.match(path);
+    if (entry?.static) {
+      const { route, files } = entry.static;
+      const answer = opts.memory.answerNow(staticRequest(head), route, files, edge.compress);
+      if (answer === undefined) return false;
+      opts.requested(conn.socket);
+      const start = performance.now();
+      const keep = head.keepAlive;
+      writeAnswer(conn.socket, answer, keep);
+      if (edge.accessLog) {
+        const ip = conn.socket.remoteAddress ?? '';
+        logRaw(opts.access, head.method, path, answer.status, start, entry.label, ip, false);
+      }
+      conn.done(keep);
+      return true;
+    }
+    const b = entry?.proxy;
     if (b === undefined || (b.view !== null && !b.view.up)) return false;
     if (edge.compress && negotiateEncoding(facts.acceptEncoding) !== null) return false;
     const url = b.target.url;

@@ -8,6 +8,7 @@ import type { ConnectionGuard } from '../connections.js';
 import type { Edge } from '../dispatch-table.js';
 import type { EdgeState } from '../exchange.js';
 import type { HealthOptions } from '../health.js';
+import type { StaticMemory } from '../static-memory.js';
 import type { UpstreamOutcomeSink } from '../upstream-outcome.js';
 import { HotConnection, type WireEdge } from '../wire/connection.js';
 import { createHeadReader, type LlhttpBinding } from '../wire/llhttp.js';
@@ -26,6 +27,7 @@ export interface HotPathOptions {
   readonly report: UpstreamOutcomeSink;
   readonly access: Pick<EventLogger, 'info'>;
   readonly guard: ConnectionGuard;
+  readonly memory: StaticMemory;
 }
 
 /** The hot path's handle for the shutdown sequence. */
@@ -46,6 +48,7 @@ export function attachHotPath(server: Server, opts: HotPathOptions): HotPath {
     edge: opts.edge,
     health: opts.health,
     access: opts.access,
+    memory: opts.memory,
     requested: (socket) => opts.guard.requested(socket),
     proxy: {
       pool,
