@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import {
   HEAD_CONTINUE,
   HEAD_NO_BODY,
+  HEAD_STOP,
   type LlhttpBinding,
   type LlhttpParser,
 } from '../wire/llhttp.js';
@@ -29,6 +30,8 @@ export class UpstreamConn {
   private answered = false;
   private noBody = false;
   private keepAlive = false;
+  /** Bytes of a Content-Length body still to relay as they come (-1: the parser frames it). */
+  private rawLeft = -1;
   /** It served a request before the current one (a reset may mean it had gone stale). */
   reused = false;
 
@@ -61,6 +64,7 @@ export class UpstreamConn {
     this.receiver = receiver;
     this.answered = false;
     this.noBody = noBody;
+    this.rawLeft = -1;
     this.socket.setTimeout(0);
     this.socket.write(head, 'latin1');
   }
@@ -86,8 +90,26 @@ export class UpstreamConn {
     this.answered = true;
     this.keepAlive = keepAlive;
     this.receiver?.onHead(status, headers, keepAlive);
-    return this.noBody ? HEAD_NO_BODY : HEAD_CONTINUE;
+    if (this.noBody) return HEAD_NO_BODY;
+    // llhttp validated the length (digits, one value, no Transfer-Encoding beside it): the
+    // body's bytes are relayed as read, without a copy through the parser.
+    const length = status === 204 || status === 304 ? 0 : contentLength(headers);
+    if (length <= 0) return HEAD_CONTINUE;
+    this.rawLeft = length;
+    return HEAD_STOP;
   };
+
+  /** Relays body bytes of a Content-Length response; completes it at its length. */
+  private relay(bytes: Buffer): void {
+    const take = Math.min(this.rawLeft, bytes.length);
+    this.rawLeft -= take;
+    this.receiver?.onBody(take === bytes.length ? bytes : bytes.subarray(0, take));
+    if (this.rawLeft > 0) return;
+    // Bytes past the length: the upstream is confused, the connection is not reused.
+    if (take < bytes.length) this.keepAlive = false;
+    this.rawLeft = -1;
+    this.onMessageComplete();
+  }
 
   private readonly onBody = (chunk: Buffer): void => {
     this.receiver?.onBody(chunk);
@@ -95,7 +117,7 @@ export class UpstreamConn {
 
   private readonly onMessageComplete = (): void => {
     const r = this.receiver;
-    if (r === null || !this.answered) return;
+    if (r === null || !this.answered || this.rawLeft > 0) return;
     this.receiver = null;
     if (this.keepAlive) this.pool.release(this);
     else this.socket.destroy();
@@ -107,12 +129,17 @@ export class UpstreamConn {
   };
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.rawLeft > 0) {
+      this.relay(chunk);
+      return;
+    }
     const n = this.parser.execute(chunk);
     if (typeof n !== 'number') this.fail(Object.assign(new Error(n.message), { code: 'EPROTO' }));
+    else if (this.rawLeft > 0 && n < chunk.length) this.relay(chunk.subarray(n));
   };
 
   private readonly onEnd = (): void => {
-    if (this.receiver !== null && this.answered) this.parser.finish();
+    if (this.receiver !== null && this.answered && this.rawLeft < 0) this.parser.finish();
     this.fail(Object.assign(new Error('upstream closed'), { code: 'ECONNRESET' }));
   };
 
@@ -177,6 +204,16 @@ export class UpstreamPool {
     this.all.clear();
     this.idle.clear();
   }
+}
+
+/** The Content-Length of a parsed head, or -1 without one. */
+function contentLength(headers: readonly string[]): number {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length')
+      return Number(headers[i + 1]);
+  }
+  return -1;
 }
 
 function noop(): void {}
