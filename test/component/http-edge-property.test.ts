@@ -219,4 +219,37 @@ describe('edge framing against node:http', () => {
       for (const r of results) expect(r).toEqual([200, 200]);
     }
   }, 120_000);
+
+  it('answers pipelined bodyless requests in order when split at every byte', async () => {
+    // Hot-path requests, a handed-over one (a body) in the middle, then hot again.
+    const req = Buffer.from(
+      'GET /api/a HTTP/1.1\r\nHost: x\r\n\r\n' +
+        'POST /api/b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc' +
+        'HEAD /api/c HTTP/1.1\r\nHost: x\r\n\r\n' +
+        'GET /api/d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(await exchange(referencePort, [req])).toEqual([200, 200, 200, 200]);
+    expect(await exchange(t.port, [req])).toEqual([200, 200, 200, 200]);
+    const cuts = Array.from({ length: req.length - 1 }, (_, i) => i + 1);
+    for (let i = 0; i < cuts.length; i += 8) {
+      const results = await Promise.all(
+        cuts.slice(i, i + 8).map((at) => exchange(t.port, [req.subarray(0, at), req.subarray(at)])),
+      );
+      for (const r of results) expect(r).toEqual([200, 200, 200, 200]);
+    }
+  }, 120_000);
+
+  it('answers Expect: 100-continue with 100, then the answer node:http gives too', async () => {
+    const head = Buffer.from(
+      'POST /api/up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n' +
+        'Connection: close\r\n\r\n',
+    );
+    const parts = [head, Buffer.from('hello')];
+    const [edge, ref] = await Promise.all([
+      exchange(t.port, parts),
+      exchange(referencePort, parts),
+    ]);
+    expect(ref.at(-1)).toBe(200);
+    expect(edge).toEqual([100, 200]);
+  });
 });
