@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { runProbe } from '../../../src/probes/index.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
-import { startPocketBase } from '../../fixtures/probes/servers.js';
-import { freePort } from '../../helpers/temp.js';
+import { runProbe } from '../../src/probes/index.js';
+import { probeConfig } from '../fixtures/probes/config.js';
+import { startPocketBase } from '../fixtures/probes/servers.js';
+import { freePort } from '../helpers/temp.js';
 
 const pocketbase = (target: string, timeoutMs = 1000) =>
   runProbe(probeConfig({ kind: 'pocketbase', target, timeoutMs }));

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runProbe } from '../../../src/probes/index.js';
-import { parseHostPort } from '../../../src/probes/tcp.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
-import { freePort } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { runProbe } from '../../src/probes/index.js';
+import { parseHostPort } from '../../src/probes/tcp.js';
+import { probeConfig } from '../fixtures/probes/config.js';
+import { freePort } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('tcp probe', () => {
   let server: Server | undefined;

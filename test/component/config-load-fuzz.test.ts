@@ -6,11 +6,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ConfigError } from '../../../src/config/config-error.js';
-import { loadConfig } from '../../../src/config/load.js';
-import { formatPlan } from '../../../src/config/plan.js';
-import { startPlan } from '../../../src/supervisor/order.js';
-import { tempDir } from '../../helpers/temp.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load.js';
+import { formatPlan } from '../../src/config/plan.js';
+import { startPlan } from '../../src/supervisor/order.js';
+import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir('apposd-fuzz-');
 afterAll(() => dir.cleanup());

@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runProbe } from '../../../src/probes/index.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
-import { freePort } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { runProbe } from '../../src/probes/index.js';
+import { probeConfig } from '../fixtures/probes/config.js';
+import { freePort } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('http probe', () => {
   let server: Server;
