@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import { exportCompose } from '../../../src/export/compose.js';
-import { exportConfigs, exportInput } from './export-input.js';
+import { UNSUPPORTED_BY_BOTH, exportConfigs, exportInput } from './export-input.js';
 
 const require = createRequire(import.meta.url);
 /** The schema without its draft-04 style `id` keys (ajv 8 reads only `$id`). */
@@ -155,12 +155,7 @@ programs:
 
 describe('unsupported features are reported, never dropped', () => {
   test.each([
-    ['a user the image does not have', 'user: postgres', /user "postgres" does not map/],
-    [
-      'an exec probe with a shell pipe',
-      'ready: { exec: [sh, -c, "redis-cli ping | grep PONG"] }',
-      /shell pipeline/,
-    ],
+    ...UNSUPPORTED_BY_BOTH,
     ['autostart: false', 'autostart: false', /autostart/],
     ['a loopback port nobody owns', 'env: { UP: "http://127.0.0.1:9999" }', /127\.0\.0\.1:9999/],
   ])('%s', (_what, line, message) => {

@@ -26,6 +26,16 @@ export function exportConfigs(): (text: string, extra?: Record<string, string>) 
   return (text, extra) => configs.write(text, extra);
 }
 
+/** What neither export can carry: [what, a line of the program, the problem it reports]. */
+export const UNSUPPORTED_BY_BOTH: [string, string, RegExp][] = [
+  ['a user the image does not have', 'user: postgres', /user "postgres" does not map/],
+  [
+    'an exec probe with a shell pipe',
+    'ready: { exec: [sh, -c, "redis-cli ping | grep PONG"] }',
+    /shell pipeline/,
+  ],
+];
+
 /** Every document of a multi-document YAML text, as plain objects. */
 export function documents(text: string): Record<string, unknown>[] {
   return parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);

@@ -8,7 +8,7 @@ import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1'
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { exportK8s } from '../../../src/export/k8s.js';
-import { exportConfigs, documents, exportInput } from './export-input.js';
+import { UNSUPPORTED_BY_BOTH, exportConfigs, documents, exportInput } from './export-input.js';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -138,12 +138,7 @@ programs:
 
 describe('unsupported features are reported, never dropped', () => {
   test.each([
-    ['a user the image does not have', 'user: postgres', /user "postgres" does not map/],
-    [
-      'an exec probe with a shell pipe',
-      'ready: { exec: [sh, -c, "redis-cli ping | grep PONG"] }',
-      /shell pipeline/,
-    ],
+    ...UNSUPPORTED_BY_BOTH,
     ['a stop signal other than TERM', 'stop_signal: INT', /SIGTERM only/],
     ['restart: never on a daemon', 'restart: never', /no Deployment equivalent/],
     [
