@@ -4,10 +4,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './temp.js';
 
-/** Writes `text` as `dir`/appos.yaml and each of `extra` by name beside it; returns its path. */
-export function writeConfig(dir: string, text: string, extra: Record<string, string> = {}): string {
-  for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir, name), content);
-  const file = join(dir, 'appos.yaml');
+/** Writes `text` as `dir`/`name` and each of `extra` by name beside it; returns its path. */
+export function writeConfig(
+  dir: string,
+  text: string,
+  extra: Record<string, string> = {},
+  name = 'appos.yaml',
+): string {
+  for (const [side, content] of Object.entries(extra)) writeFileSync(join(dir, side), content);
+  const file = join(dir, name);
   writeFileSync(file, text);
   return file;
 }
