@@ -103,4 +103,26 @@ export default tseslint.config(
       },
     ]),
   },
+  {
+    // The unit tier is pure: no process, no socket (vitest.config.ts). Such tests go to
+    // test/component or test/daemon.
+    files: ['test/unit/**'],
+    rules: restrict([
+      {
+        group: [
+          'node:child_process',
+          'node:net',
+          'node:http',
+          'node:https',
+          'node:tls',
+          'ws',
+          '**/helpers/http-upstreams.js',
+          '**/helpers/edge-sockets.js',
+          '**/helpers/run-ctl.js',
+          '**/fixtures/probes/servers.js',
+        ],
+        message: 'a unit test starts no process and opens no socket: put it in test/component',
+      },
+    ]),
+  },
 );
