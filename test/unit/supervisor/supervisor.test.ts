@@ -504,4 +504,33 @@ describe('events that do not fit', () => {
     expect(transitions).toEqual(['STOPPED->STARTING', 'STARTING->RUNNING']);
     p.dispose();
   });
+
+  it('a spawn that lands after its stop was asked for is stopped, and a late exit of an old run is dropped', async () => {
+    spawner = new FakeSpawner(false);
+    const s = supervise([programConfig('app', { autostart: false })]);
+    s.boot();
+    void s.start('app');
+    await advance();
+    expect(spawner.pending).toHaveLength(1);
+    const stopped = s.stop('app');
+    await advance();
+    expect(s.get('app')?.state).toBe('STOPPING');
+    const first = spawner.release();
+    await advance();
+    expect(first?.signals).toEqual(['SIGTERM']);
+    first?.exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(await stopped).toEqual({ name: 'app', ok: true, message: 'stopped' });
+    expect(s.get('app')).toMatchObject({ state: 'STOPPED', pid: null });
+
+    void s.start('app');
+    await advance();
+    const second = spawner.release();
+    await advance(1000);
+    expect(s.get('app')).toMatchObject({ state: 'RUNNING', pid: second?.pid });
+    first?.exit({ code: 1 });
+    await advance();
+    expect(s.get('app')).toMatchObject({ state: 'RUNNING', pid: second?.pid, restarts: 1 });
+    expect(s.journal('app').map((e) => e.run)).toEqual([1, 1, 1, 2, 2]);
+  });
 });
