@@ -1,10 +1,63 @@
-// Lint rules, including the import rules that keep the rooms of src/ apart (DESIGN.md).
+// Lint rules, including the import rules that keep the rooms of src/ apart (DESIGN.md): each
+// third-party library has one home file in src/, and only the two composition roots touch process.
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ({
   'no-restricted-imports': ['error', { patterns }],
 });
+
+/** The composition roots of the daemon and of the CLI: the only src files that touch process.*. */
+const PROCESS_HOMES = ['src/main.ts', 'src/ctl.ts'];
+
+/**
+ * The one src file each package may be imported from (its room's adapter). Every package of
+ * package.json is restricted in src/; one missing here has no home yet and is refused everywhere.
+ * src/http/ is being rewritten: its libraries list their current importers until that lands.
+ */
+const LIBRARY_HOMES = {
+  '@fastify/compress': ['src/http/static.ts'],
+  '@fastify/static': ['src/http/static.ts'],
+  ajv: ['src/config/validate-schema.ts'],
+  'better-sqlite3': ['src/backup/sqlite.ts'],
+  croner: ['src/config/cron.ts'],
+  'fastest-levenshtein': ['src/config/suggest.ts'],
+  fastify: ['src/http/static.ts', 'src/http/static-fallback.ts'],
+  koffi: ['src/supervisor/reaper.ts'],
+  pino: ['src/log/pino.ts'],
+  'pino-pretty': ['src/log/pino.ts'],
+  'rotating-file-stream': ['src/log/file-sink.ts'],
+  'shell-quote': ['src/config/command.ts'],
+  tar: ['src/backup/archive.ts'],
+  undici: ['src/http/proxy.ts'],
+  yaml: ['src/config/yaml.ts'],
+};
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const packages = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)].sort();
+const homes = new Map(); // file -> the packages it may import
+for (const name of packages) {
+  for (const file of LIBRARY_HOMES[name] ?? []) homes.set(file, [...(homes.get(file) ?? []), name]);
+}
+for (const file of PROCESS_HOMES) homes.set(file, [...(homes.get(file) ?? []), 'process']);
+
+/** The library rule for a file that may import `allowed`: every other package is refused. */
+function libraryRule(allowed) {
+  const patterns = packages
+    .filter((name) => !allowed.includes(name))
+    .map((name) => ({
+      group: [name, `${name}/*`],
+      message: `${name} has one home in src/: ${(LIBRARY_HOMES[name] ?? ['none yet']).join(', ')} (eslint.config.js)`,
+    }));
+  if (!allowed.includes('process')) {
+    patterns.push({
+      group: ['process', 'node:process'],
+      message: `only ${PROCESS_HOMES.join(' and ')} touch process: take what you need as arguments`,
+    });
+  }
+  return { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] };
+}
 
 export default tseslint.config(
   {
@@ -103,4 +156,6 @@ export default tseslint.config(
       },
     ]),
   },
+  { files: ['src/**/*.ts'], rules: libraryRule([]) },
+  ...[...homes].map(([file, allowed]) => ({ files: [file], rules: libraryRule(allowed) })),
 );
