@@ -156,6 +156,27 @@ export default tseslint.config(
       },
     ]),
   },
+  {
+    files: ['src/**/*.ts'],
+    ignores: PROCESS_HOMES,
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        {
+          name: 'process',
+          message: `only ${PROCESS_HOMES.join(' and ')} touch process: take what you need as arguments`,
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'globalThis',
+          property: 'process',
+          message: 'only main.ts and ctl.ts touch process',
+        },
+      ],
+    },
+  },
   { files: ['src/**/*.ts'], rules: libraryRule([]) },
   ...[...homes].map(([file, allowed]) => ({ files: [file], rules: libraryRule(allowed) })),
 );

@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { handleBackup, handleBackups, handleRestore } from '../backup/control.js';
 import type { BackupService } from '../backup/service.js';
+import type { Host } from '../host.js';
 import type { LogApi } from '../log/api.js';
 import type { ActionResult, ReloadResult, SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource } from '../upstreams/api.js';
@@ -55,6 +56,8 @@ export interface ControlDeps {
   /** Begins apposd's ordered shutdown; called once the answer to `shutdown` is sent. */
   shutdown(): void;
   version: string;
+  /** apposd's pid (for `version`) and umask (the socket is created 0600). */
+  host: Pick<Host, 'pid' | 'umask'>;
   logger: ControlLogger;
   /** Epoch ms of a scheduled program's next run (the scheduler's), or null. */
   nextRunAt?: (name: string) => number | null;
@@ -229,7 +232,7 @@ export function controlRoutes(
 
   const version = async (): Promise<VersionResponse> => ({
     version: deps.version,
-    pid: process.pid,
+    pid: deps.host.pid,
     uptime_s: Math.max(0, Math.round((Date.now() - supervisor.startedAt) / 100) / 10),
   });
 

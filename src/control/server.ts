@@ -70,7 +70,7 @@ export async function startControlServer(deps: ControlDeps): Promise<ControlServ
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
     answerClientError(err, socket),
   );
-  await listenPrivately(server, deps.socket);
+  await listenPrivately(server, deps.socket, (mask) => deps.host.umask(mask));
   deps.logger.info({ socket: deps.socket }, 'control socket listening');
 
   let closed: Promise<void> | undefined;

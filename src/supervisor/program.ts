@@ -2,7 +2,6 @@
 // the effects it returns (timers, spawner, probes, output). Owns its fields privately; the
 // supervisor only sends events and reads status.
 import type { ProgramConfig } from '../config/types.js';
-import { ProbeRunner } from '../probes/runner.js';
 import type { ExitInfo, OutputSink, ProbeResult, ProgramStatus, State } from './api.js';
 import type { UpstreamOutcome } from './api.js';
 import { step } from './machine.js';
@@ -63,14 +62,12 @@ export interface ProgramDeps {
   hooks: ProgramHooks;
   /** True once apposd is shutting down: nothing is restarted any more. */
   isStopping: () => boolean;
-  /** Defaults to the real ProbeRunner. */
-  probes?: ProbeFactory;
+  /** Makes the program's probe runners (the supervisor's real ProbeRunner, or a fake). */
+  probes: ProbeFactory;
 }
 
 /** The first ready-probe interval; it doubles up to the probe's own interval. */
 const READY_RAMP_START_MS = 25;
-
-const realProbes: ProbeFactory = (cfg, onResult) => new ProbeRunner(cfg, onResult);
 
 /** A program and its current run. Created and driven by the Supervisor only. */
 export class Program {
@@ -88,7 +85,7 @@ export class Program {
   constructor(cfg: ProgramConfig, deps: ProgramDeps) {
     this.#data = initialData(cfg);
     this.#deps = deps;
-    this.#probes = deps.probes ?? realProbes;
+    this.#probes = deps.probes;
   }
 
   get name(): string {

@@ -4,6 +4,8 @@
 import { diffPrograms } from '../config/diff.js';
 import type { ProgramConfig } from '../config/types.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
+import type { SignalHost } from '../host.js';
+import { ProbeRunner } from '../probes/runner.js';
 import type {
   ActionResult,
   EventLogger,
@@ -30,8 +32,11 @@ export interface SupervisorOptions {
   shutdownTimeoutMs: number;
   sink: OutputSink;
   logger: EventLogger;
+  /** apposd's pid and kill, for the default spawner and the probes. */
+  host: SignalHost;
+  /** Default: the OS spawner; unit tests pass a fake. */
   spawner?: Spawner;
-  /** Probe runners; unit tests pass fakes. */
+  /** Default: real ProbeRunners; unit tests pass fakes. */
   probes?: ProbeFactory;
   journalSize?: number;
 }
@@ -59,11 +64,13 @@ export class Supervisor implements SupervisorApi {
     this.resolveDone = resolve;
   });
   private readonly spawner: Spawner;
+  private readonly probes: ProbeFactory;
   private readonly hooks: ProgramHooks;
   private drain: (budgetMs: number) => Promise<void> = () => Promise.resolve();
 
   constructor(private readonly opts: SupervisorOptions) {
-    this.spawner = opts.spawner ?? osSpawner;
+    this.spawner = opts.spawner ?? osSpawner(opts.host);
+    this.probes = opts.probes ?? ((cfg, onResult) => new ProbeRunner(cfg, opts.host, onResult));
     this.journalLog = new Journal(opts.journalSize ?? 2000);
     this.hooks = this.makeHooks();
     for (const cfg of opts.programs) this.programs.set(cfg.name, this.makeProgram(cfg));
@@ -81,7 +88,7 @@ export class Supervisor implements SupervisorApi {
       sink: this.opts.sink,
       hooks: this.hooks,
       isStopping: () => this.#stopping,
-      probes: this.opts.probes,
+      probes: this.probes,
     });
   }
 
