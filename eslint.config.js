@@ -135,6 +135,7 @@ export default tseslint.config(
   {
     files: [
       'src/ctl.ts',
+      'src/cli/**',
       'src/control/client.ts',
       'src/control/format.ts',
       'src/control/protocol.ts',
