@@ -13,7 +13,7 @@ import { parseEnvFile } from './env-file.js';
 import { interpolateDocument } from './interpolate-document.js';
 import { normalize } from './normalize.js';
 import { ProblemCollector } from './problems.js';
-import type { RawConfig } from './schema.js';
+import type { RawConfig } from './raw-config.js';
 import { programEntries } from './shape.js';
 import { SourceMap } from './source-map.js';
 import type { AppConfig, UnsetVariable } from './types.js';
