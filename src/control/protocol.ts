@@ -1,7 +1,6 @@
-// The control socket's versioned JSON API (/v1/...): route paths, request and response shapes
-// and error codes, shared by the daemon's control server and the appos-ctl CLI. Imports only
-// the wire shapes and the error catalogue, so the CLI loads it without the daemon's rooms.
-import { API_ERRORS } from '../errors.js';
+// The control socket's versioned JSON API (/v1/...): route paths and request and response
+// shapes, shared by the daemon's control server and the appos-ctl CLI (its error codes are
+// errors.ts's API_ERRORS). Imports only the wire shapes: the CLI loads it without the daemon.
 import type { ProgramView, State, UpstreamView } from '../wire/shapes.js';
 
 export { DEFAULT_SOCKET } from '../wire/shapes.js';
@@ -15,9 +14,6 @@ export type {
   UpstreamStateName,
   UpstreamView,
 } from '../wire/shapes.js';
-
-/** The stable codes of the API's errors (`{ error: { code, message } }`): see errors.ts. */
-export const ERROR_CODES = API_ERRORS;
 
 /** Every route of the API; all answer JSON except LOGS_FOLLOW, which streams NDJSON. */
 export const ROUTES = {

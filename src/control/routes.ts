@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { handleBackup, handleBackups, handleRestore } from '../backup/control.js';
 import type { BackupService } from '../backup/service.js';
+import { API_ERRORS } from '../errors.js';
 import type { Host } from '../host.js';
 import type { LogApi } from '../log/api.js';
 import type { ActionResult, ReloadResult, SupervisorApi } from '../supervisor/api.js';
@@ -13,7 +14,6 @@ import type { Query } from './exchange.js';
 import { assertKnown, selectPrograms } from './names.js';
 import {
   ALL,
-  ERROR_CODES,
   ROUTES,
   type ActionResponse,
   type ActionResultView,
@@ -125,7 +125,7 @@ export function controlRoutes(
     async ({ body }: ControlRequest): Promise<ActionResponse> => {
       const { names, timeoutMs } = actionBody(body);
       if (verb !== 'stop' && supervisor.stopping) {
-        throw new ApiError(409, ERROR_CODES.STOPPING, 'apposd is shutting down');
+        throw new ApiError(409, API_ERRORS.STOPPING, 'apposd is shutting down');
       }
       const targets = selectPrograms(names, startOrder(supervisor));
       logger.info({ action: verb, programs: targets }, `control: ${verb}`);
@@ -223,10 +223,10 @@ export function controlRoutes(
 
   const backups = (): BackupService => {
     if (deps.backups) return deps.backups;
-    throw new ApiError(404, ERROR_CODES.NOT_FOUND, 'backups are not available');
+    throw new ApiError(404, API_ERRORS.NOT_FOUND, 'backups are not available');
   };
   const doctor = async (): Promise<DoctorResponse> => {
-    if (!deps.doctor) throw new ApiError(404, ERROR_CODES.NOT_FOUND, 'doctor is not available');
+    if (!deps.doctor) throw new ApiError(404, API_ERRORS.NOT_FOUND, 'doctor is not available');
     return deps.doctor();
   };
 

@@ -1,5 +1,5 @@
 // The shapes every probe shares: a check (one attempt against a target) and its outcome.
-// The supervisor reports ProbeOutcome as its ProbeResult; probes never import the supervisor.
+// The supervisor and the views carry ProbeOutcome as is; probes never import the supervisor.
 import type { ProbeConfig } from '../config/types.js';
 import type { Host } from '../host.js';
 
