@@ -1,7 +1,7 @@
 // The control socket's versioned JSON API (/v1/...): route paths and request and response
 // shapes, shared by the daemon's control server and the appos-ctl CLI (its error codes are
 // errors.ts's API_ERRORS). Imports only the wire shapes: the CLI loads it without the daemon.
-import type { ProgramView, State, UpstreamView } from '../wire/shapes.js';
+import type { ProgramView, State, StreamName, UpstreamView } from '../wire/shapes.js';
 
 export { DEFAULT_SOCKET } from '../wire/shapes.js';
 export type {
@@ -11,6 +11,7 @@ export type {
   ProbeView,
   ProgramView,
   State as StateName,
+  StreamName,
   UpstreamStateName,
   UpstreamView,
 } from '../wire/shapes.js';
@@ -51,8 +52,6 @@ export const ROUTES = {
 
 /** The word that selects every program in start/stop/restart/signal. */
 export const ALL = 'all';
-
-export type StreamName = 'stdout' | 'stderr';
 
 export interface StatusResponse {
   programs: ProgramView[];
