@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // apposd's composition root and the only file that touches process.*: argv, config, wiring of
 // supervisor, logs, HTTP edge and control socket, signals, and the exit code.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config/config-error.js';
-import { loadConfig, readRawConfig, resolveConfigPath } from './config/load.js';
+import { loadConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
@@ -14,8 +14,7 @@ import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
 import { type Cli, USAGE, parseCli } from './daemon-cli.js';
 import { EXIT, isAppError } from './errors.js';
-import { exportCompose } from './export/compose.js';
-import { exportK8s } from './export/k8s.js';
+import { runExport } from './export/command.js';
 import type { HttpEdge } from './http/server.js';
 import { type Host, openFileLimit } from './host.js';
 import { assertCanListen } from './http/listen-check.js';
@@ -199,8 +198,9 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
         }),
     });
   } catch (err) {
-    logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
-    void supervisor.shutdown(EXIT.CRITICAL, (err as Error).message);
+    const code = isAppError(err) ? err.code : undefined;
+    logger.fatal({ err: String(err), code }, `cannot start: ${(err as Error).message}`);
+    void supervisor.shutdown(EXIT.CRITICAL, (err as Error).message, code);
   }
   // On shutdown the edge drains first, while the upstreams of its in-flight requests still run.
   supervisor.setDrain((budgetMs) => (edge ? edge.close(budgetMs) : Promise.resolve()));
@@ -214,7 +214,10 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
 
   async function refuse(err: unknown): Promise<number> {
     const msg = err instanceof Error ? err.message : String(err);
-    logger.fatal({ err: msg }, `cannot start: ${msg}`);
+    logger.fatal(
+      { err: msg, code: isAppError(err) ? err.code : undefined },
+      `cannot start: ${msg}`,
+    );
     process.stderr.write(`apposd: ${msg}\n`);
     await flush().catch(() => undefined);
     reaper.dispose();
@@ -228,27 +231,6 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     reaper.dispose();
     return exitCode;
   }
-}
-
-/** `apposd export`: the text to -o FILE or stdout, notes and problems to stderr. */
-function runExport(cli: Cli, loaded: { path: string; config: AppConfig }): number {
-  const outDir = cli.output === undefined ? process.cwd() : dirname(resolve(cli.output));
-  const input = {
-    config: loaded.config,
-    raw: readRawConfig(loaded.path),
-    source: relative(process.cwd(), loaded.path) || loaded.path,
-    envFileRef: (p: { envFile?: string }) => relative(outDir, p.envFile ?? '') || '.',
-  };
-  const result = cli.target === 'k8s' ? exportK8s(input) : exportCompose(input);
-  if (result.problems.length > 0) {
-    process.stderr.write(`apposd export ${cli.target}: cannot export ${input.source}:\n`);
-    for (const p of result.problems) process.stderr.write(`  ${p}\n`);
-    return EXIT.CRITICAL;
-  }
-  if (cli.output === undefined) process.stdout.write(result.text);
-  else writeFileSync(cli.output, result.text);
-  for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
-  return EXIT.OK;
 }
 
 async function main(): Promise<number> {
@@ -285,7 +267,13 @@ async function main(): Promise<number> {
     process.stdout.write(`${formatPlan(loaded.config, startPlan(loaded.config.programs))}\n`);
     return EXIT.OK;
   }
-  if (cli.command === 'export') return runExport(cli, loaded);
+  if (cli.command === 'export') {
+    return runExport(cli.target, cli.output, loaded, {
+      cwd: process.cwd(),
+      stdout: (text) => void process.stdout.write(text),
+      stderr: (text) => void process.stderr.write(text),
+    });
+  }
   return run(loaded.path, loaded.config, !cli.hostIndependent);
 }
 
