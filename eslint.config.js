@@ -34,6 +34,17 @@ const LIBRARY_HOMES = {
   yaml: ['src/config/yaml.ts'],
 };
 
+/**
+ * The files that may load packages with node:module's createRequire, which the import rule does
+ * not see: the homes of the packages they load that way (koffi, pino-pretty, undici, @fastify/static).
+ */
+const REQUIRE_HOMES = [
+  'src/log/pino.ts',
+  'src/supervisor/reaper.ts',
+  'src/http/file-cache.ts',
+  'src/http/proxy.ts',
+];
+
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const packages = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)].sort();
 const homes = new Map(); // file -> the packages it may import
@@ -41,6 +52,7 @@ for (const name of packages) {
   for (const file of LIBRARY_HOMES[name] ?? []) homes.set(file, [...(homes.get(file) ?? []), name]);
 }
 for (const file of PROCESS_HOMES) homes.set(file, [...(homes.get(file) ?? []), 'process']);
+for (const file of REQUIRE_HOMES) homes.set(file, [...(homes.get(file) ?? []), 'node:module']);
 
 /** The library rule for a file that may import `allowed`: every other package is refused. */
 function libraryRule(allowed) {
@@ -54,6 +66,12 @@ function libraryRule(allowed) {
     patterns.push({
       group: ['process', 'node:process'],
       message: `only ${PROCESS_HOMES.join(' and ')} touch process: take what you need as arguments`,
+    });
+  }
+  if (!allowed.includes('node:module')) {
+    patterns.push({
+      group: ['module', 'node:module'],
+      message: `createRequire loads packages past this rule: only ${REQUIRE_HOMES.join(', ')} use it`,
     });
   }
   return { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] };
