@@ -30,6 +30,7 @@ beforeAll(async () => {
     reload: async () => ({ added: [], changed: [], removed: [] }),
     shutdown: () => undefined,
     version: '0.0.0-fuzz',
+    host: process,
     logger: {
       info: () => undefined,
       warn: () => undefined,

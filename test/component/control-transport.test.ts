@@ -31,6 +31,7 @@ beforeEach(async () => {
     reload: async () => ({ added: [], changed: [], removed: [] }),
     shutdown: () => undefined,
     version: '0.0.1',
+    host: process,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
 });

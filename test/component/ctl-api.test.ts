@@ -39,6 +39,7 @@ beforeEach(async () => {
     },
     shutdown: () => undefined,
     version: '0.0.1',
+    host: process,
     logger: {
       info: () => undefined,
       warn: () => undefined,

@@ -41,6 +41,7 @@ beforeEach(async () => {
     reload: async () => supervisor.reload(),
     shutdown: () => void shutdowns++,
     version: '9.8.7',
+    host: process,
     logger: silent,
   });
 });

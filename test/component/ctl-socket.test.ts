@@ -28,6 +28,7 @@ function deps(socket: string): ControlDeps {
     reload: async () => ({ added: [], changed: [], removed: [] }),
     shutdown: () => undefined,
     version: '1.2.3',
+    host: process,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
 }
@@ -100,7 +101,7 @@ describe('permissions', () => {
   it('binds with mode 0600 from the first moment', async () => {
     const socket = join(tmp.path, 'early.sock');
     const server = createServer();
-    const listening = listenPrivately(server, socket);
+    const listening = listenPrivately(server, socket, process.umask);
     expect(mode(socket)).toBe(0o600);
     await listening;
     await new Promise((resolve) => server.close(resolve));

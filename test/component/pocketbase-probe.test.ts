@@ -48,6 +48,7 @@ describe('pocketbase probe (recording server)', () => {
     );
     const outcome = await runProbe(
       probeConfig({ kind: 'pocketbase', target: `http://admin:hunter2@127.0.0.1:${port}/pb/` }),
+      process,
     );
     expect(outcome).toMatchObject({ ok: true });
     expect(seen).toHaveLength(1);
@@ -67,6 +68,7 @@ describe('http probe over https', () => {
       const port = await listen(server);
       const outcome = await runProbe(
         probeConfig({ kind: 'http', target: `https://127.0.0.1:${port}/` }),
+        process,
       );
       expect(outcome).toMatchObject({ ok: false, error: 'self-signed certificate' });
     } finally {

@@ -34,7 +34,7 @@ function pidsWithArgv(argv: string[]): number[] {
 }
 
 const exec = (argv: string[], timeoutMs = 2000) =>
-  runProbe(probeConfig({ kind: 'exec', argv, timeoutMs }));
+  runProbe(probeConfig({ kind: 'exec', argv, timeoutMs }), process);
 
 describe('exec probe', () => {
   const dirs: { cleanup: () => void }[] = [];

@@ -6,7 +6,7 @@ import { startPocketBase } from '../fixtures/probes/servers.js';
 import { freePort } from '../helpers/temp.js';
 
 const pocketbase = (target: string, timeoutMs = 1000) =>
-  runProbe(probeConfig({ kind: 'pocketbase', target, timeoutMs }));
+  runProbe(probeConfig({ kind: 'pocketbase', target, timeoutMs }), process);
 
 describe('pocketbase probe', () => {
   it('passes against the real binary once up, and fails once stopped', async () => {

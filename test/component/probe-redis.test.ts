@@ -13,7 +13,7 @@ import { waitFor } from '../helpers/wait-for.js';
 const PASSWORD = 's3cr3t-Pa55';
 
 const redis = (target: string, timeoutMs = 1000) =>
-  runProbe(probeConfig({ kind: 'redis', target, timeoutMs }));
+  runProbe(probeConfig({ kind: 'redis', target, timeoutMs }), process);
 
 describe('redis probe', () => {
   let open: RealServer;

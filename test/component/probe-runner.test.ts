@@ -29,7 +29,7 @@ describe('ProbeRunner', () => {
     onResult?: (seen: Seen) => void,
   ): { runner: ProbeRunner; seen: Seen[] } {
     const seen: Seen[] = [];
-    const runner = new ProbeRunner(cfg, (outcome, failures) => {
+    const runner = new ProbeRunner(cfg, process, (outcome, failures) => {
       seen.push({ outcome, failures });
       onResult?.({ outcome, failures });
     });

@@ -29,7 +29,7 @@ describe('/proc reading', () => {
     const pid = child.pid as number;
     try {
       const tree = await waitFor(() => {
-        const t = programTree(pid, 'no-such-program');
+        const t = programTree(pid, 'no-such-program', process.pid);
         return t.length >= 3 ? t : null;
       });
       expect(tree).toContain(pid);

@@ -60,6 +60,7 @@ programs:
         shutdownTimeoutMs: 5_000,
         sink,
         logger,
+        host: process,
       });
       supervisor.boot();
       const sup = supervisor;

@@ -27,6 +27,7 @@ function supervise(programs: ProgramConfig[], shutdownTimeoutMs = 8000): Supervi
     shutdownTimeoutMs,
     sink,
     logger,
+    host: process,
     spawner,
     probes: probes.factory,
   });
