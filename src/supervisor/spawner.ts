@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ProgramConfig } from '../config/types.js';
 import { AppError } from '../errors.js';
+import type { SignalHost } from '../host.js';
 import type { RawExit } from './exit-status.js';
 import { PROGRAM_MARKER, groupAlive, programTree } from './proc.js';
 import { resolveIdentity } from './users.js';
@@ -47,8 +48,11 @@ function errnoOf(err: unknown): string {
   return typeof code === 'string' ? code : 'error';
 }
 
-/** The real spawner: detached (own group and session), output piped, never through a shell. */
-export const osSpawner: Spawner = {
+/**
+ * The real spawner: detached (own group and session), output piped, never through a shell.
+ * Signals go through `host.kill`; `host.pid` is left out of program trees.
+ */
+export const osSpawner = (host: SignalHost): Spawner => ({
   async spawn(cfg) {
     let identity;
     try {
@@ -88,7 +92,7 @@ export const osSpawner: Spawner = {
 
   signalGroup(pgid, signal) {
     try {
-      process.kill(-pgid, signal);
+      host.kill(-pgid, signal);
       return true;
     } catch {
       return false;
@@ -98,9 +102,9 @@ export const osSpawner: Spawner = {
   killTree(leader, program) {
     let n = 0;
     if (leader !== null && this.signalGroup(leader, 'SIGKILL')) n++;
-    for (const pid of programTree(leader, program)) {
+    for (const pid of programTree(leader, program, host.pid)) {
       try {
-        process.kill(pid, 'SIGKILL');
+        host.kill(pid, 'SIGKILL');
         n++;
       } catch {
         // already gone
@@ -110,4 +114,4 @@ export const osSpawner: Spawner = {
   },
 
   groupAlive,
-};
+});
