@@ -200,6 +200,8 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   } catch (err) {
     return refuse(err);
   }
+  // A program that daemonizes at once must find apposd a subreaper already.
+  await reaper.ready;
   supervisor.boot();
   upstreams.start();
   scheduler.apply(config.schedules);

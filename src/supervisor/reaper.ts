@@ -26,6 +26,14 @@ export class Reaper {
   private readonly onSigchld = (): void => this.schedule();
   /** Total orphans reaped. */
   reaped = 0;
+  #loaded: () => void = () => undefined;
+  /**
+   * Settles once libc was tried (loaded or not): from then on apposd is a child subreaper, so
+   * an orphan of its programs comes to it, even one orphaned the moment its program starts.
+   */
+  readonly ready = new Promise<void>((resolve) => {
+    this.#loaded = resolve;
+  });
 
   constructor(private readonly opts: ReaperOptions = {}) {}
 
@@ -37,6 +45,7 @@ export class Reaper {
   install(onUnavailable?: () => void): void {
     setImmediate(() => {
       if (!this.loadLibc()) onUnavailable?.();
+      this.#loaded();
     });
     const proto = ChildProcess.prototype as unknown as { spawn: (...a: unknown[]) => unknown };
     const original = proto.spawn;
