@@ -26,7 +26,9 @@ import { runDoctor } from './doctor/doctor.js';
 import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
+import { openRunTracker } from './supervisor/lineage/tracker.js';
 import { Reaper } from './supervisor/reaper.js';
+import { createSpawner } from './supervisor/spawner.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { UpstreamMonitor } from './upstreams/monitor.js';
 
@@ -107,11 +109,25 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     backups: config.log.backups,
     tailBytes: config.log.tailBytes,
   });
+  // What escapes a program's process group is still its own: a cgroup per run, else lineage.
+  const ops = {
+    self: process.pid,
+    kill: (pid: number, sig: NodeJS.Signals) => process.kill(pid, sig),
+  };
+  const { tracker, fallback } = openRunTracker(
+    ops,
+    process.env.APPOS_CGROUP === 'off' ? 'off' : 'auto',
+  );
+  logger.info(
+    { tracking: tracker.mode, where: tracker.where, fallback },
+    `processes tracked by ${tracker.mode}${fallback ? ` (${fallback})` : ''}`,
+  );
   const supervisor = new Supervisor({
     programs: config.programs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     sink: relay,
     logger,
+    spawner: createSpawner({ tracker, ops }),
   });
   // Routes with `probe:` watch upstreams apposd does not run (edge-only mode).
   const upstreams = new UpstreamMonitor(config.http?.routes ?? []);
@@ -253,12 +269,14 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     const msg = err instanceof Error ? err.message : String(err);
     logger.fatal({ err: msg }, `cannot start: ${msg}`);
     process.stderr.write(`apposd: ${msg}\n`);
+    await tracker.close();
     await flush().catch(() => undefined);
     reaper.dispose();
     return EXIT.CRITICAL;
   }
 
   async function finish(exitCode: number): Promise<number> {
+    await tracker.close();
     logger.info({ exitCode }, `apposd exiting with code ${exitCode}`);
     await relay.closeAll().catch(() => undefined);
     await flush().catch(() => undefined);

@@ -1,5 +1,6 @@
 // The one place that starts programs and sends them signals. Each program runs in its own
-// process group and session, so a stop reaches its whole tree. node:child_process directly,
+// process group and session, so a stop reaches its whole tree; a run tracker (lineage/) adds
+// what escaped the group (setsid, double fork, env -i). node:child_process directly,
 // not execa: execa's import alone cost 80-160 ms of the 150 ms budget to the first spawn, and
 // none of its features (buffering, promises, cleanup) fit a supervisor's long-lived children.
 import { spawn } from 'node:child_process';
@@ -8,7 +9,8 @@ import type { Readable } from 'node:stream';
 import type { ProgramConfig } from '../config/types.js';
 import { AppError } from '../errors.js';
 import type { RawExit } from './exit-status.js';
-import { PROGRAM_MARKER, groupAlive, programTree } from './proc.js';
+import type { ProcessOps, RunTracker } from './lineage/types.js';
+import { PROGRAM_MARKER, groupAlive, programTree, readProc } from './proc.js';
 import { resolveIdentity } from './users.js';
 
 export interface ChildHandle {
@@ -34,11 +36,14 @@ export class SpawnError extends AppError {
 /** The seam between the supervisor and the OS; unit tests may pass a fake. */
 export interface Spawner {
   spawn(cfg: ProgramConfig): Promise<ChildHandle>;
-  /** Sends `signal` to process group `pgid`; false when the group is gone. */
+  /**
+   * Sends `signal` to the run led by `pgid`: its process group and every process that escaped
+   * it; false when nothing of the run is left.
+   */
   signalGroup(pgid: number, signal: NodeJS.Signals): boolean;
   /** SIGKILLs every process of the program's tree; returns how many were signalled. */
   killTree(leader: number | null, program: string): number;
-  /** Whether any live process remains in group `pgid`. */
+  /** Whether any live process remains of the run led by `pgid` (its group, or escaped). */
   groupAlive(pgid: number): boolean;
 }
 
@@ -47,67 +52,87 @@ function errnoOf(err: unknown): string {
   return typeof code === 'string' ? code : 'error';
 }
 
-/** The real spawner: detached (own group and session), output piped, never through a shell. */
-export const osSpawner: Spawner = {
-  async spawn(cfg) {
-    let identity;
-    try {
-      identity = resolveIdentity(cfg.user, cfg.group);
-    } catch (err) {
-      throw new SpawnError((err as Error).message, (err as Error).message);
-    }
-    if (cfg.cwd !== undefined) {
-      if (!statSync(cfg.cwd, { throwIfNoEntry: false })?.isDirectory())
-        throw new SpawnError(`cwd ${cfg.cwd} is not a directory`, 'bad cwd');
-    }
-    const [file = '', ...args] = cfg.command;
-    const sub = spawn(file, args, {
-      cwd: cfg.cwd,
-      // Only what the config lets it inherit; HOME, USER, LOGNAME follow `user`; then env.
-      env: { ...cfg.inherited, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      uid: identity.uid,
-      gid: identity.gid,
-    });
-    // The exit comes from 'exit', not 'close': a double-forked grandchild may hold the pipes.
-    const exit = new Promise<RawExit>((resolve) => {
-      sub.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    await new Promise<void>((resolve, reject) => {
-      sub.once('spawn', () => resolve());
-      sub.once('error', (err) =>
-        reject(new SpawnError(err.message || `spawn ${file} failed`, errnoOf(err))),
-      );
-    });
-    if (sub.pid === undefined || !sub.stdout || !sub.stderr) {
-      throw new SpawnError(`spawn ${file} failed`, 'error');
-    }
-    return { pid: sub.pid, stdout: sub.stdout, stderr: sub.stderr, exit };
-  },
+/** What the real spawner needs besides node:child_process. */
+export interface SpawnerDeps {
+  /** Attributes escaped processes to their run; without one, only group and marker count. */
+  readonly tracker?: RunTracker;
+  /** apposd's pid and a signal sender (process.kill when not given). */
+  readonly ops?: ProcessOps;
+}
 
-  signalGroup(pgid, signal) {
+/** The real spawner: detached (own group and session), output piped, never through a shell. */
+export function createSpawner(deps: SpawnerDeps = {}): Spawner {
+  const { tracker } = deps;
+  const send = deps.ops?.kill ?? ((pid: number, sig: NodeJS.Signals) => process.kill(pid, sig));
+  const trySend = (pid: number, signal: NodeJS.Signals): boolean => {
     try {
-      process.kill(-pgid, signal);
+      send(pid, signal);
       return true;
     } catch {
       return false;
     }
-  },
-
-  killTree(leader, program) {
-    let n = 0;
-    if (leader !== null && this.signalGroup(leader, 'SIGKILL')) n++;
-    for (const pid of programTree(leader, program)) {
+  };
+  return {
+    async spawn(cfg) {
+      let identity;
       try {
-        process.kill(pid, 'SIGKILL');
-        n++;
-      } catch {
-        // already gone
+        identity = resolveIdentity(cfg.user, cfg.group);
+      } catch (err) {
+        throw new SpawnError((err as Error).message, (err as Error).message);
       }
-    }
-    return n;
-  },
+      if (cfg.cwd !== undefined) {
+        if (!statSync(cfg.cwd, { throwIfNoEntry: false })?.isDirectory())
+          throw new SpawnError(`cwd ${cfg.cwd} is not a directory`, 'bad cwd');
+      }
+      const [file = '', ...args] = cfg.command;
+      const start = () =>
+        spawn(file, args, {
+          cwd: cfg.cwd,
+          // Only what the config lets it inherit; HOME, USER, LOGNAME follow `user`; then env.
+          env: { ...cfg.inherited, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          uid: identity.uid,
+          gid: identity.gid,
+        });
+      // The tracker makes this fork a new run: what it starts is killed with it.
+      const sub = tracker ? tracker.spawn(cfg.name, start) : start();
+      // The exit comes from 'exit', not 'close': a double-forked grandchild may hold the pipes.
+      const exit = new Promise<RawExit>((resolve) => {
+        sub.once('exit', (code, signal) => resolve({ code, signal }));
+      });
+      await new Promise<void>((resolve, reject) => {
+        sub.once('spawn', () => resolve());
+        sub.once('error', (err) =>
+          reject(new SpawnError(err.message || `spawn ${file} failed`, errnoOf(err))),
+        );
+      });
+      if (sub.pid === undefined || !sub.stdout || !sub.stderr) {
+        throw new SpawnError(`spawn ${file} failed`, 'error');
+      }
+      return { pid: sub.pid, stdout: sub.stdout, stderr: sub.stderr, exit };
+    },
 
-  groupAlive,
-};
+    signalGroup(pgid, signal) {
+      let reached = trySend(-pgid, signal);
+      // Escaped processes, each once: the group's members already got it.
+      for (const pid of tracker?.members(pgid) ?? []) {
+        if (readProc(pid)?.pgid !== pgid && trySend(pid, signal)) reached = true;
+      }
+      return reached;
+    },
+
+    killTree(leader, program) {
+      let n = tracker?.kill(leader, program) ?? 0;
+      if (leader !== null && trySend(-leader, 'SIGKILL')) n++;
+      for (const pid of programTree(leader, program, deps.ops?.self))
+        if (trySend(pid, 'SIGKILL')) n++;
+      return n;
+    },
+
+    groupAlive: (pgid) => groupAlive(pgid) || (tracker?.alive(pgid) ?? false),
+  };
+}
+
+/** The spawner without run tracking: process groups and the program marker only. */
+export const osSpawner: Spawner = createSpawner();
