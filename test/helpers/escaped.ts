@@ -1,6 +1,6 @@
 // Helpers for tests of escaped daemons (test/fixtures/programs/escape-daemon.sh): the pids they
 // wrote, whether this machine gives apposd a writable cgroup v2, and apposd's cgroups left over.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Dir } from '../../src/supervisor/lineage/cgroup.js';
 import { type Daemon, alive } from './daemon.js';
@@ -71,4 +71,27 @@ export function escapeFacts(pid: number): { ppid: number; sid: number; env: stri
   } catch {
     return null;
   }
+}
+
+/** The pid, seen from here, of the process that is `inner` in the PID namespace of `nsHolder`. */
+export function outerPid(inner: number, nsHolder: number): number | undefined {
+  let ns: string;
+  try {
+    ns = readlinkSync(`/proc/${nsHolder}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const line = readFileSync(`/proc/${name}/status`, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('NSpid:'));
+      const ids = line?.split(/\s+/).slice(1).map(Number) ?? [];
+      if (ids.at(-1) === inner && readlinkSync(`/proc/${name}/ns/pid`) === ns) return Number(name);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
 }

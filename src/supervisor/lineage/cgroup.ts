@@ -27,8 +27,13 @@ export function cgroup2Dir(procCgroup: string, mountinfo: string): string | null
     const f = m.slice(0, sep).split(' ');
     const root = unescapeMount(f[3] ?? '');
     const point = unescapeMount(f[4] ?? '');
-    if (root === '/') return join(point, path);
-    if (path === root || path.startsWith(`${root}/`)) return join(point, path.slice(root.length));
+    const rel =
+      root === '/'
+        ? path
+        : path === root || path.startsWith(`${root}/`)
+          ? path.slice(root.length)
+          : null;
+    if (rel !== null) return join(point, rel).replace(/(.)\/+$/, '$1');
   }
   return null;
 }
