@@ -6,7 +6,7 @@ import { type Members, attribute } from './attribute.js';
 import type { Forked, ProcessOps, RunTracker } from './types.js';
 
 /** How often the process table is read while runs are alive. */
-export const LINEAGE_SCAN_MS = 1_000;
+const LINEAGE_SCAN_MS = 1_000;
 /** A kill stops the run's processes, reads again (to catch what they forked), then kills. */
 const KILL_ROUNDS = 5;
 
