@@ -225,7 +225,13 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   try {
     if (config.http) {
       const { createHttpServer } = await import('./http/server.js');
-      const server = await createHttpServer({ http: config.http, supervisor, upstreams, logger });
+      const server = await createHttpServer({
+        http: config.http,
+        supervisor,
+        upstreams,
+        logger,
+        fdLimit: openFileLimit(),
+      });
       edge = server;
       const at = await server.listen();
       logger.info({ host: at.host, port: at.port }, `http listening on ${at.host}:${at.port}`);
@@ -304,6 +310,19 @@ function runExport(cli: Cli, loaded: { path: string; config: AppConfig }): numbe
   else writeFileSync(cli.output, result.text);
   for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
   return EXIT.OK;
+}
+
+/** The soft limit on open files from /proc/self/limits, or undefined where it cannot be read. */
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.slice('Max open files'.length).trim().split(/\s+/)[0]);
+    return Number.isSafeInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(): Promise<number> {

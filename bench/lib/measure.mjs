@@ -3,8 +3,9 @@
 // per route, websocket RTT, the 64 MiB upload, RSS after load, kill -9 of the backend, and
 // SIGTERM -> every process gone.
 import { crashWindow } from './crash.mjs';
+import { measurePeers } from './peers.mjs';
 import { get, waitAll200 } from './http-client.mjs';
-import { cpuNs, cpuTicks, CLK_TCK, loadavg, rssKb } from './procs.mjs';
+import { cpuNs, cpuTicks, CLK_TCK, hwmKb, loadavg, rssKb } from './procs.mjs';
 import { runTracked } from './run-tracked.mjs';
 import { median } from './stats.mjs';
 import { upload } from './upload.mjs';
@@ -159,6 +160,7 @@ export async function measureLaunch(stack, tracker, plan, body, say) {
       `  ws p50 ${fmt(m.wsP50)} ms p99 ${fmt(m.wsP99)} ms; ${plan.uploadMib} MiB upload ${fmt(m.uploadMs)} ms`,
     );
     m.rssLoadKb = rssOf(stack.layerPids());
+    m.rssPeakKb = stack.layerPids().reduce((sum, pid) => sum + hwmKb(pid), 0);
 
     // The same backend without a front door: the floor both stacks sit on, and a check that the
     // machine was in the same state during both stacks' phases.
@@ -177,6 +179,17 @@ export async function measureLaunch(stack, tracker, plan, body, say) {
     say(
       `  backend direct: small JSON ${Math.round(m.direct.api_small.rps)} req/s, 1 MiB ${Math.round(m.direct.api_1mib.rps)} req/s, upload ${fmt(m.direct.uploadMs)} ms`,
     );
+
+    // The other front doors, against the same children, in the classic launch only.
+    if (!isApposd && stack.settings.ports.peers !== undefined) {
+      m.peers = await measurePeers(
+        tracker,
+        stack.settings,
+        stack.settings.ports.peers,
+        plan.wrkSeconds,
+        say,
+      );
+    }
 
     m.load.crash = loadavg();
     await sleep(300);

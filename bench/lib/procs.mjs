@@ -82,6 +82,16 @@ export function rssKb(pid) {
   }
 }
 
+/** VmHWM (peak resident set) of a process in KiB, or 0 when gone. */
+export function hwmKb(pid) {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** utime + stime of a process in clock ticks, or 0 when gone. */
 export function cpuTicks(pid) {
   const s = readStat(pid);

@@ -39,14 +39,16 @@ export function buildRows(launches, zombies) {
   for (const route of ROUTES) {
     const classicKey = route.apposdOnly ? 'api_small' : route.key;
     const label = route.apposdOnly ? `${route.label} (classic: proxied small JSON)` : route.label;
+    // Issue 10's goals: req/s, p99, layer CPU per request against nginx in the same run.
     const goals = {
-      api_small: ['>= 0.8x', atLeast(0.8), '<= 1.5x', atMost(1.5)],
-      api_1mib: ['>= 1.5x', atLeast(1.5), '', null],
-      index: ['>= 0.8x', atLeast(0.8), '', null],
-      asset: ['>= 0.8x', atLeast(0.8), '', null],
-      asset_gzip: ['>= 2x', atLeast(2), '', null],
-      api_health: ['>= 1.5x', atLeast(1.5), '', null],
-    }[route.key] ?? ['', null, '', null];
+      api_small: ['>= 1.0x', atLeast(1), '<= 1.2x', atMost(1.2), '<= 1.5x', atMost(1.5)],
+      pb_health: ['>= 1.0x', atLeast(1), '<= 1.2x', atMost(1.2), '<= 1.5x', atMost(1.5)],
+      api_1mib: ['>= 1.0x', atLeast(1), '', null, '', null],
+      index: ['>= 1.0x', atLeast(1), '', null, '', null],
+      asset: ['>= 1.0x', atLeast(1), '', null, '', null],
+      asset_gzip: ['>= 2x', atLeast(2), '', null, '', null],
+      api_health: ['>= 1.5x', atLeast(1.5), '', null, '', null],
+    }[route.key] ?? ['', null, '', null, '', null];
     add(
       `${label}: req/s`,
       'req/s',
@@ -69,6 +71,45 @@ export function buildRows(launches, zombies) {
       'us',
       pick(C, http(classicKey, 'layerCpuUs')),
       pick(A, http(route.key, 'layerCpuUs')),
+      goals[4],
+      goals[5],
+    );
+  }
+  // The other front doors (measured in the classic launches): the peer in the first column,
+  // apposd in the second.
+  const peer = (name, key, field) => (m) => m.peers?.[name]?.[key]?.[field] ?? null;
+  for (const [name, title] of [
+    ['haproxy', 'HAProxy 2.6'],
+    ['caddy', 'Caddy 2.6'],
+  ]) {
+    for (const [key, label] of [
+      ['api_small', '/api small JSON'],
+      ['pb_health', '/pb/api/health'],
+    ]) {
+      add(
+        `vs ${title}: ${label}: req/s`,
+        'req/s',
+        pick(C, peer(name, key, 'rps')),
+        pick(A, http(key, 'rps')),
+      );
+      add(
+        `vs ${title}: ${label}: p99`,
+        'ms',
+        pick(C, peer(name, key, 'p99')),
+        pick(A, http(key, 'p99')),
+      );
+      add(
+        `vs ${title}: ${label}: CPU per request`,
+        'us',
+        pick(C, peer(name, key, 'layerCpuUs')),
+        pick(A, http(key, 'layerCpuUs')),
+      );
+    }
+    add(
+      `vs ${title}: RSS after load (apposd: whole layer)`,
+      'MB',
+      pick(C, (m) => (m.peers?.[name]?.rssLoadKb ?? null) && m.peers[name].rssLoadKb / 1024),
+      pick(A, (m) => (m.rssLoadKb ?? null) && m.rssLoadKb / 1024),
     );
   }
   const direct = (key, field) => (m) => m.direct?.[key]?.[field] ?? null;
@@ -95,6 +136,8 @@ export function buildRows(launches, zombies) {
     'ms',
     pick(C, (m) => m.wsP50),
     pick(A, (m) => m.wsP50),
+    '<= 1.2x',
+    atMost(1.2),
   );
   add(
     'websocket echo RTT /terminal: p99',
@@ -130,6 +173,16 @@ export function buildRows(launches, zombies) {
     'MB',
     mb(pick(C, (m) => m.rssLoadKb)),
     mb(pick(A, (m) => m.rssLoadKb)),
+    '<= 1.5x',
+    atMost(1.5),
+  );
+  add(
+    'layer RSS, peak (VmHWM)',
+    'MB',
+    mb(pick(C, (m) => m.rssPeakKb ?? null)),
+    mb(pick(A, (m) => m.rssPeakKb ?? null)),
+    '<= 2x',
+    atMost(2),
   );
   add(
     'layer CPU while idle (settled), 10 s',

@@ -44,13 +44,13 @@ export async function createSettings() {
     throw new Error(`pocketbase migrate failed: ${primed.stderr || primed.error?.message}`);
   }
   const ports = new Set();
-  while (ports.size < 4) ports.add(await freePort());
-  const [http, redis, pocketbase, backend] = [...ports];
+  while (ports.size < 5) ports.add(await freePort());
+  const [http, redis, pocketbase, backend, peers] = [...ports];
   return {
     dir,
     dataDir,
     webDir,
-    ports: { http, redis, pocketbase, backend },
+    ports: { http, redis, pocketbase, backend, peers },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

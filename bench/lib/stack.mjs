@@ -26,7 +26,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * @property {string} dir      the bench run's temp dir
  * @property {string} dataDir  redis and PocketBase data, shared by both stacks
  * @property {string} webDir   the dashboard build both front doors serve
- * @property {{http: number, redis: number, pocketbase: number, backend: number}} ports
+ * @property {{http: number, redis: number, pocketbase: number, backend: number, peers?: number}} ports
  */
 
 /** A stack under test: one supervisor (plus its proxy) and its children. */

@@ -99,6 +99,7 @@ function normalizeHttp(http: NonNullable<RawConfig['http']>): HttpConfig {
     maxBody: parseSize(http.max_body ?? DEFAULTS.maxBody),
     compress: http.compress ?? true,
     accessLog: http.access_log ?? true,
+    maxConnections: http.max_connections,
     routes: (http.routes ?? []).map(normalizeRoute),
   };
 }

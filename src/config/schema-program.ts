@@ -29,6 +29,14 @@ export const str = (description: string, example?: string) => ({
   ...(example === undefined ? {} : { examples: [example] }),
 });
 
+/** An integer key with its minimum, description and one example. */
+export const int = (description: string, minimum: number, example: number) => ({
+  type: 'integer',
+  minimum,
+  description,
+  examples: [example],
+});
+
 /** The schema of a probe. */
 export const probeSchema = {
   type: 'object',

@@ -1,7 +1,7 @@
 // The JSON Schema (draft-07) of config/appos.yaml: what `apposd schema` prints for editors and
 // what the loader validates against, plus the raw (as-written) TypeScript shape it describes.
 import { PASS_ENV_PATTERN } from './program-env.js';
-import { bool, duration, probeSchema, programSchema, size, str } from './schema-program.js';
+import { bool, duration, int, probeSchema, programSchema, size, str } from './schema-program.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 export { STOP_SIGNALS } from './schema-program.js';
@@ -102,12 +102,7 @@ const schema = {
           'Program output kept in memory per program for appos-ctl tail (half per stream). Default: 1MB.',
           '1MB',
         ),
-        backups: {
-          type: 'integer',
-          minimum: 0,
-          description: 'Rotated files kept per program. Default: 3.',
-          examples: [5],
-        },
+        backups: int('Rotated files kept per program. Default: 3.', 0, 5),
       },
       examples: [{ format: 'json', level: 'info', dir: '/appos/data/logs' }],
     },
@@ -135,6 +130,11 @@ const schema = {
         max_body: size('Largest request body. Default: 100MB.', '100MB'),
         compress: bool('Compress responses. Default: true.', false),
         access_log: bool('Log every request. Default: true.', false),
+        max_connections: int(
+          'Most open client connections; past it idle keep-alive ones close first, then new ones are refused. Default: half the descriptor limit left after 256.',
+          1,
+          4096,
+        ),
         routes: {
           type: 'array',
           description: 'Longest matching prefix wins; /api/health is built in.',
@@ -151,12 +151,7 @@ const schema = {
       properties: {
         dir: str('Where archives go. Default: <data_dir>/backups.', '/appos/data/backups'),
         schedule: str('Take one on this cron (5 or 6 fields, @daily, ...) in TZ.', '0 3 * * *'),
-        keep: {
-          type: 'integer',
-          minimum: 1,
-          description: 'Archives kept; older ones go after a backup succeeded. Default: 7.',
-          examples: [7],
-        },
+        keep: int('Archives kept; older ones go after a backup succeeded. Default: 7.', 1, 7),
         files: {
           type: 'array',
           description: 'Files or directories to include, relative to data_dir.',
@@ -312,6 +307,7 @@ export interface RawConfig {
     max_body?: Size;
     compress?: boolean;
     access_log?: boolean;
+    max_connections?: number;
     routes?: RawRoute[];
   };
   backups?: { dir?: string; schedule?: string; keep?: number; files?: string[] };

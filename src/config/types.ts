@@ -111,6 +111,8 @@ export interface HttpConfig {
   readonly maxBody: number;
   readonly compress: boolean;
   readonly accessLog: boolean;
+  /** Cap on open client connections; undefined: sized from the descriptor limit. */
+  readonly maxConnections?: number;
   readonly routes: readonly RouteConfig[];
 }
 

@@ -109,3 +109,15 @@ export function writeRawUpstreamError(
   const extra = status === 503 ? `Retry-After: ${retryAfterSeconds(view)}\r\n` : '';
   writeRawResponse(socket, status, upstreamErrorBody(view), extra);
 }
+
+/** A refusal ({status, body, header pairs}) written raw to a socket, which is then closed. */
+export function writeRawRefusal(
+  socket: Socket,
+  refusal: { readonly status: number; readonly body: string; readonly headers: readonly string[] },
+): void {
+  let lines = '';
+  for (let i = 0; i < refusal.headers.length; i += 2) {
+    lines += `${refusal.headers[i]}: ${refusal.headers[i + 1]}\r\n`;
+  }
+  writeRawResponse(socket, refusal.status, refusal.body, lines);
+}

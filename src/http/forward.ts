@@ -1,144 +1,45 @@
 // Forwarding on proxy routes: max_body, X-Forwarded-* headers, strip_prefix, the program gate
 // (503 while not ready, `hold` while restarting), retries of requests an upstream never saw,
-// writing the upstream's response back (filtered headers, compression, SSE, early death), and
-// each exchange's outcome reported to the supervisor as evidence (a hung upstream restarts).
+// and writing the upstream's response back (filtered headers, compression, SSE, early death).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
-import { constants as z, createBrotliCompress, createGzip } from 'node:zlib';
-import type { EventLogger, SupervisorApi, UpstreamOutcome } from '../supervisor/api.js';
+import type { EventLogger } from '../supervisor/api.js';
 import { BodyLimiter } from './body-limit.js';
-import { isCompressible, isEventStream, negotiateEncoding, type Encoding } from './encoding.js';
+import { isEventStream } from './encoding.js';
 import {
+  encoderFor,
+  Exchange,
+  kExchange,
+  prepareHeaders,
+  retarget,
+  Upgrade,
+  type EdgeState,
+  type ExchangeRequest,
+  type ForwardSettings,
+  type ProxyBinding,
+} from './exchange.js';
+import {
+  sendJson,
   sendTooLarge,
   sendUpstreamError,
   writeRawResponse,
   writeRawUpstreamError,
 } from './error-responses.js';
-import type { ProxyExchange, ProxyTarget, UpgradeExchange, UpstreamProxy } from './proxy.js';
-import { addVary, forwardHead, markEncoded } from './response-headers.js';
-import { stripPrefix, type ProxyRoute } from './routes.js';
+import type { UpstreamProxy } from './proxy.js';
+import { forwardHead } from './response-headers.js';
+import { stripPrefix } from './routes.js';
+import {
+  outcomeOfError,
+  type UpstreamOutcome,
+  type UpstreamOutcomeSink,
+} from './upstream-outcome.js';
 import type { ProgramView, UpstreamStates } from './upstream-state.js';
 
-/** A proxy route with what forwarding needs, prepared once per config. */
-export interface ProxyBinding {
-  readonly route: ProxyRoute;
-  readonly target: ProxyTarget;
-  /** The route's program as the edge sees it, or null when the route names none. */
-  readonly view: ProgramView | null;
-}
-
-/** The `http` settings forwarding reads; replaced as a whole on reload. */
-export interface ForwardSettings {
-  readonly maxBody: number;
-  readonly compress: boolean;
-}
-
-/** Edge-wide state forwarding shares with the server. */
-export interface EdgeState {
-  /** True once shutdown began: responses close their connections. */
-  closing: boolean;
-  /** Responses and sockets that never end by themselves (SSE, websockets), cut on close. */
-  readonly longLived: Set<ServerResponse | Socket>;
-}
-
-/** Smallest body (by Content-Length) worth compressing. */
-const MIN_COMPRESS_BYTES = 1024;
+export type { EdgeState, ForwardSettings, ProxyBinding } from './exchange.js';
 /** At most this many extra attempts per request (a stale pooled socket, then a restart). */
 const MAX_RETRIES = 2;
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-function createEncoder(encoding: Encoding): Transform {
-  if (encoding === 'br') {
-    return createBrotliCompress({
-      params: { [z.BROTLI_PARAM_QUALITY]: 4, [z.BROTLI_PARAM_MODE]: z.BROTLI_MODE_TEXT },
-    });
-  }
-  return createGzip();
-}
-
-/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (proxy.ts drops the hop-by-hop headers). */
-function prepareHeaders(req: IncomingMessage): void {
-  const h = req.headers;
-  const ip = req.socket.remoteAddress ?? '';
-  const prior = h['x-forwarded-for'];
-  h['x-forwarded-for'] = prior ? `${prior}, ${ip}` : ip;
-  h['x-forwarded-proto'] = 'http';
-  h['x-forwarded-host'] = h.host ?? '';
-  h['x-real-ip'] = ip;
-}
-
-/**
- * How an exchange with an upstream ended, from what it saw: a response head is 'ok'; a
- * refused or reset connection says so; the listener's idle timeout (504, the upstream request
- * aborted) is 'timeout'. Null when the upstream was never asked, or the client left first.
- */
-function outcomeOf(ex: Exchange): UpstreamOutcome | null {
-  if (!ex.sent || ex.limited) return null;
-  if (ex.responded) return 'ok';
-  const code = ex.failure;
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code !== undefined && code !== 'ECONNABORTED') return 'reset';
-  return ex.res.statusCode === 504 ? 'timeout' : null;
-}
-
-class Exchange implements ProxyExchange {
-  retries = 0;
-  /** The request went to the upstream at least once. */
-  sent = false;
-  /** The upstream answered with a response head. */
-  responded = false;
-  /** The error code of the last failed attempt, if any. */
-  failure: string | undefined;
-  /** Epoch ms the hold budget ends; 0 until the first wait. */
-  holdDeadline = 0;
-  /** The program's epoch when the request was last sent. */
-  epoch = 0;
-  limited = false;
-
-  constructor(
-    readonly fwd: Forwarder,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
-    readonly b: ProxyBinding,
-    readonly bodyless: boolean,
-    public body: BodyLimiter | undefined,
-  ) {}
-
-  onUpstreamResponse(status: number, headers: string[]): Writable | null {
-    this.responded = true;
-    return this.fwd.respond(this, status, headers);
-  }
-
-  onUpstreamError(err: NodeJS.ErrnoException, retryable: boolean): void {
-    this.failure = err.code;
-    this.fwd.failed(this, err, retryable);
-  }
-}
-
-class Upgrade implements UpgradeExchange {
-  upgraded = false;
-  holdDeadline = 0;
-  /** 101 once switched, 502/503 when refused, 0 while undecided. */
-  status = 0;
-
-  constructor(
-    readonly fwd: Forwarder,
-    readonly req: IncomingMessage,
-    readonly socket: Socket,
-    readonly head: Buffer,
-    readonly b: ProxyBinding,
-  ) {}
-
-  onUpgraded(): void {
-    this.upgraded = true;
-    this.status = 101;
-  }
-
-  onUpstreamError(err: NodeJS.ErrnoException): void {
-    this.fwd.upgradeFailed(this, err);
-  }
-}
 
 /** Forwards requests and upgrades on proxy routes. */
 export class Forwarder {
@@ -148,11 +49,39 @@ export class Forwarder {
     private readonly state: EdgeState,
     private readonly log: Pick<EventLogger, 'debug'>,
     public settings: ForwardSettings,
-    private readonly supervisor: Pick<SupervisorApi, 'reportUpstream'>,
+    private readonly onOutcome: UpstreamOutcomeSink | undefined = undefined,
   ) {}
+
+  /**
+   * @internal The one place the outcome of an exchange with an upstream is known: it goes to
+   * the sink once per request or upgrade.
+   */
+  report(ex: { reported: boolean; b: ProxyBinding }, outcome: UpstreamOutcome): void {
+    if (ex.reported) return;
+    ex.reported = true;
+    this.onOutcome?.(ex.b.route, outcome);
+  }
+
+  /**
+   * A proxied request went quiet past the idle timeout: its upstream call is aborted and it is
+   * answered 504 (408 when the client had not finished sending it).
+   */
+  timedOut(res: ServerResponse): void {
+    const req = res.req as ExchangeRequest;
+    if (!req.complete) {
+      sendJson(res, 408, '{"error":"request_timeout"}', [], true);
+      return;
+    }
+    this.proxy.abort(req);
+    const ex = req[kExchange];
+    if (ex) this.report(ex, 'timeout');
+    sendJson(res, 504, '{"error":"upstream_timeout"}', [], true);
+  }
 
   /** Handles one request on a proxy route. */
   handle(req: IncomingMessage, res: ServerResponse, b: ProxyBinding): void {
+    const refused = retarget(req, b);
+    if (refused) return sendJson(res, refused.status, refused.body);
     const h = req.headers;
     const length = h['content-length'];
     let body: BodyLimiter | undefined;
@@ -168,14 +97,7 @@ export class Forwarder {
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const bodyless = body === undefined && (length === undefined || length === '0');
     const ex = new Exchange(this, req, res, b, bodyless, body);
-    const program = b.route.program;
-    if (program !== null) {
-      // The one place the edge's evidence leaves for the supervisor: once per request.
-      res.once('close', () => {
-        const outcome = outcomeOf(ex);
-        if (outcome) this.supervisor.reportUpstream(program, outcome, b.route.unhealthyAfter);
-      });
-    }
+    (req as ExchangeRequest)[kExchange] = ex;
     const view = b.view;
     if (view !== null && !view.up) this.hold(ex);
     else this.send(ex);
@@ -196,6 +118,11 @@ export class Forwarder {
       writeRawResponse(socket, 404, '{"error":"not_found"}');
       return undefined;
     }
+    const refused = retarget(req, b);
+    if (refused) {
+      writeRawResponse(socket, refused.status, refused.body);
+      return undefined;
+    }
     prepareHeaders(req);
     if (b.route.stripPrefix) req.url = stripPrefix(req.url ?? '/', b.route.path);
     const up = new Upgrade(this, req, socket, head, b);
@@ -211,6 +138,7 @@ export class Forwarder {
    */
   respond(ex: Exchange, status: number, headers: string[]): Writable | null {
     const { req, res } = ex;
+    this.report(ex, 'ok');
     if (ex.limited || res.headersSent || res.destroyed) return null;
     const head = forwardHead(headers);
     const sse = isEventStream(head.contentType);
@@ -223,21 +151,8 @@ export class Forwarder {
       socket?.setNoDelay(true);
       this.state.longLived.add(res);
       res.once('close', () => this.state.longLived.delete(res));
-    } else if (
-      this.settings.compress &&
-      head.contentEncoding === undefined &&
-      !head.noTransform &&
-      isCompressible(head.contentType)
-    ) {
-      const encoding = negotiateEncoding(req.headers['accept-encoding']);
-      const small =
-        head.contentLength !== undefined && Number(head.contentLength) < MIN_COMPRESS_BYTES;
-      if (encoding && !small && req.method !== 'HEAD' && status !== 204 && status !== 304) {
-        markEncoded(head, encoding);
-        encoder = createEncoder(encoding);
-      } else {
-        addVary(head);
-      }
+    } else if (this.settings.compress) {
+      encoder = encoderFor(req, status, head);
     }
     if (this.state.closing) head.headers.push('Connection', 'close');
     try {
@@ -294,6 +209,7 @@ export class Forwarder {
         }
       }
     }
+    this.report(ex, outcomeOfError(code));
     this.unavailable(ex);
   }
 
@@ -304,6 +220,7 @@ export class Forwarder {
       up.socket.destroy();
       return;
     }
+    this.report(up, outcomeOfError(err.code));
     const view = up.b.view;
     const status = view !== null && !view.up ? 503 : 502;
     up.status = status;
@@ -317,7 +234,6 @@ export class Forwarder {
       ex.req.pipe(body);
     }
     if (ex.b.view) ex.epoch = ex.b.view.epoch;
-    ex.sent = true;
     this.proxy.web(ex.req, ex.res, ex.b.target, body, ex);
   }
 

@@ -3,7 +3,6 @@
 // get the response head, stream its body where forward.ts says, or hear of its error.
 import {
   request as httpRequest,
-  type ClientRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type RequestOptions,
@@ -14,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
-import { SERVER_TOKEN_HEADERS } from './security-headers.js';
+import { setupSocket, watchUpgrade, type UpgradeRequest } from './proxy-upgrade.js';
 
 // undici's Pool alone (the same class its index exports): the index also loads fetch,
 // websockets and caches, ~8 MB of resident memory apposd has no use for.
@@ -91,15 +90,9 @@ export interface UpstreamProxy {
 }
 
 const kCall = Symbol('apposd.upstreamCall');
-const kExchange = Symbol('apposd.exchange');
 
 interface ProxiedRequest extends IncomingMessage {
   [kCall]?: WebCall;
-}
-
-interface UpgradeRequest extends ClientRequest {
-  [kExchange]: UpgradeExchange;
-  downstream: Socket;
 }
 
 const POOL: UndiciPool.Options = {
@@ -235,60 +228,6 @@ function onClientClose(this: ServerResponse): void {
   (this.req as ProxiedRequest)[kCall]?.abort();
 }
 
-/** A response head for a raw socket from an upstream's raw headers, server tokens dropped. */
-function rawHead(statusLine: string, raw: readonly string[]): string {
-  let head = statusLine;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (SERVER_TOKEN_HEADERS.has(raw[i]!.toLowerCase())) continue;
-    head += `\r\n${raw[i]}: ${raw[i + 1]}`;
-  }
-  return `${head}\r\n\r\n`;
-}
-
-/** Websockets carry no idle timeout; TCP keep-alive finds peers that vanished. */
-function setupSocket(socket: Socket): void {
-  socket.setTimeout(0);
-  socket.setNoDelay(true);
-  socket.setKeepAlive(true, 0);
-}
-
-function onUpgradeError(this: UpgradeRequest, err: Error): void {
-  this[kExchange].onUpstreamError(err as NodeJS.ErrnoException);
-  this.downstream.end();
-}
-
-/** The upstream answered an upgrade request without switching: pass its answer on. */
-function onUpgradeRefused(this: UpgradeRequest, res: IncomingMessage): void {
-  const line = `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage}`;
-  this.downstream.write(rawHead(line, res.rawHeaders));
-  res.pipe(this.downstream);
-}
-
-function onUpgraded(
-  this: UpgradeRequest,
-  upstreamRes: IncomingMessage,
-  upstream: Socket,
-  upstreamHead: Buffer,
-): void {
-  const socket = this.downstream;
-  if (socket.destroyed) {
-    upstream.destroy();
-    return;
-  }
-  const failed = (err: Error): void => {
-    this[kExchange].onUpstreamError(err as NodeJS.ErrnoException);
-    socket.end();
-  };
-  upstream.on('error', failed);
-  // A client gone without a clean end (reset, or cut at shutdown) takes the upstream with it.
-  socket.once('close', () => upstream.destroy());
-  setupSocket(upstream);
-  if (upstreamHead.length > 0) upstream.unshift(upstreamHead);
-  socket.write(rawHead('HTTP/1.1 101 Switching Protocols', upstreamRes.rawHeaders));
-  this[kExchange].onUpgraded();
-  upstream.pipe(socket).pipe(upstream);
-}
-
 /** Creates the proxy with its keep-alive pools (one per upstream origin). */
 export function createUpstreamProxy(): UpstreamProxy {
   const pools = new Map<string, Pool>();
@@ -344,11 +283,7 @@ export function createUpstreamProxy(): UpstreamProxy {
         agent: false,
       };
       const upstreamReq = target.request(options) as UpgradeRequest;
-      upstreamReq[kExchange] = exchange;
-      upstreamReq.downstream = socket;
-      upstreamReq.on('error', onUpgradeError);
-      upstreamReq.on('response', onUpgradeRefused);
-      upstreamReq.on('upgrade', onUpgraded);
+      watchUpgrade(upstreamReq, socket, exchange);
       upstreamReq.end();
     },
     close() {

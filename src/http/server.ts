@@ -5,112 +5,36 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import fastify, { type FastifyInstance } from 'fastify';
 import type { HttpConfig } from '../config/types.js';
-import type { SupervisorApi } from '../supervisor/api.js';
-import type { UpstreamSource } from '../upstreams/api.js';
-import { accessLogger, logUpgradeWhenDone, logWhenDone, type HttpLogger } from './access-log.js';
-import { handleClientError } from './client-errors.js';
+import { accessLogger, logUpgradeWhenDone, logWhenDone } from './access-log.js';
 import { CompressedCache } from './compressed-cache.js';
-import type { FileCache } from './file-cache.js';
-import { sendJson, sendTooLarge, writeRawResponse } from './error-responses.js';
-import { Forwarder, type EdgeState, type ProxyBinding } from './forward.js';
+import { defaultMaxConnections } from './connection-limit.js';
+import { ConnectionGuard, responseOf } from './connections.js';
+import {
+  DEFAULT_LIMITS,
+  type HttpEdge,
+  type HttpLimits,
+  type HttpServerOptions,
+} from './edge-api.js';
+import { sendJson, sendTooLarge, writeRawRefusal, writeRawResponse } from './error-responses.js';
+import { compileEdge, type Edge } from './dispatch-table.js';
+import { Forwarder, type EdgeState } from './forward.js';
 import { answerHealth, type HealthOptions } from './health.js';
 import { createUpstreamProxy } from './proxy.js';
-import {
-  HEALTH_PATH,
-  compileRoutes,
-  createMatcher,
-  pathOf,
-  type Prefixed,
-  type StaticRoute,
-} from './routes.js';
+import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
+import { checkRequest, type Refusal } from './request-target.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { StaticMemory } from './static-memory.js';
-import { staticPlugin } from './static.js';
-import { UpstreamStates } from './upstream-state.js';
+import { createStaticFallback } from './static-fallback.js';
+import { supervisorSource, UpstreamStates } from './upstream-state.js';
 
-/** Timeouts and limits of the listener; the defaults suit production. */
-export interface HttpLimits {
-  /** Time a client has to send complete request headers (408 after). */
-  readonly headersTimeoutMs: number;
-  /** Inactivity allowed on a connection with a request in progress (not SSE or websockets). */
-  readonly idleTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open. */
-  readonly keepAliveTimeoutMs: number;
-  /** Total size of a request's headers (431 beyond). */
-  readonly maxHeaderBytes: number;
-  /** Requests (and upgrades) that may wait per program during a `hold`. */
-  readonly maxHeldRequests: number;
-}
-
-/** Production defaults of {@link HttpLimits}. */
-export const DEFAULT_LIMITS: HttpLimits = {
-  headersTimeoutMs: 20_000,
-  idleTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 65_000,
-  maxHeaderBytes: 16 * 1024,
-  maxHeldRequests: 1000,
-};
-
-/** What {@link createHttpServer} needs. */
-export interface HttpServerOptions {
-  readonly http: HttpConfig;
-  readonly supervisor: SupervisorApi;
-  /** Probed upstreams (routes with `probe:`): looked up by name like programs. */
-  readonly upstreams?: UpstreamSource;
-  /** A pino logger (or anything with the same debug/info/warn/error signature). */
-  readonly logger: HttpLogger;
-  readonly limits?: Partial<HttpLimits>;
-}
-
-/** The listener's address. */
-export interface EdgeAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-/** The public listener. */
-export interface HttpEdge {
-  /** Starts listening on `http.host:http.port`; resolves with the bound address (port 0 = any). */
-  listen(): Promise<EdgeAddress>;
-  /** The bound address, or null when not listening. */
-  address(): EdgeAddress | null;
-  /**
-   * Stops accepting connections; /api/health answers 503 `stopping`; held requests fail with
-   * 503; requests on open connections are still served, with `Connection: close`.
-   */
-  beginShutdown(): void;
-  /**
-   * Shuts down (calling beginShutdown first if needed): websockets and event streams are cut at
-   * once, other in-flight requests may finish for up to `deadlineMs` milliseconds, then every
-   * remaining connection is destroyed. Resolves when all is closed.
-   */
-  close(deadlineMs: number): Promise<void>;
-  /**
-   * Applies a reloaded `http` section without a restart: routes, max_body, compress and
-   * access_log. A changed listen address needs a restart.
-   */
-  setRoutes(http: HttpConfig): void;
-}
-
-/** A static route with its files in memory. */
-interface StaticBinding {
-  readonly route: StaticRoute;
-  readonly files: FileCache;
-}
-
-interface Entry extends Prefixed {
-  readonly proxy: ProxyBinding | undefined;
-  readonly static: StaticBinding | undefined;
-  readonly label: string;
-}
-
-interface Edge {
-  readonly match: (path: string) => Entry | undefined;
-  readonly accessLog: boolean;
-  readonly compress: boolean;
-}
+export {
+  DEFAULT_LIMITS,
+  type EdgeAddress,
+  type HttpEdge,
+  type HttpLimits,
+  type HttpServerOptions,
+} from './edge-api.js';
 
 const kStatic = Symbol('apposd.staticRoute');
 interface EdgeRequest extends IncomingMessage {
@@ -130,7 +54,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   const access = accessLogger(log);
   const state: EdgeState = { closing: false, longLived: new Set() };
   const proxy = createUpstreamProxy();
-  const states = new UpstreamStates(opts.supervisor, limits.maxHeldRequests, opts.upstreams);
+  const states = new UpstreamStates(
+    supervisorSource(opts.supervisor),
+    limits.maxHeldRequests,
+    opts.upstreams,
+  );
   const cache = new CompressedCache();
   let listenOn = { host: opts.http.host, port: opts.http.port };
   // What memory does not serve goes to @fastify/static (toFastify is ready before any request).
@@ -143,32 +71,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     },
   );
 
-  const compile = (http: HttpConfig): Edge => {
-    const routes = compileRoutes(http.routes);
-    memory.retain(new Set(routes.flatMap((r) => (r.kind === 'static' ? [r.root] : []))));
-    const entries: Entry[] = routes.map((route) =>
-      route.kind === 'proxy'
-        ? {
-            path: route.path,
-            index: route.index,
-            label: route.label,
-            static: undefined,
-            proxy: {
-              route,
-              target: proxy.target(route.upstream),
-              view: route.program === null ? null : states.view(route.program),
-            },
-          }
-        : {
-            path: route.path,
-            index: route.index,
-            label: route.label,
-            static: { route, files: memory.filesOf(route.root) },
-            proxy: undefined,
-          },
-    );
-    return { match: createMatcher(entries), accessLog: http.accessLog, compress: http.compress };
-  };
+  const compile = (http: HttpConfig): Edge => compileEdge(http, proxy, states, memory);
   let edge = compile(opts.http);
   const settingsOf = (http: HttpConfig) => ({ maxBody: http.maxBody, compress: http.compress });
   const forwarder = new Forwarder(
@@ -177,7 +80,12 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     state,
     log,
     settingsOf(opts.http),
-    opts.supervisor,
+    (route, outcome) => {
+      if (route.program !== null) {
+        opts.supervisor.reportUpstream(route.program, outcome, route.unhealthyAfter);
+      }
+      opts.onUpstreamOutcome?.(route, outcome);
+    },
   );
 
   const server: Server = createServer({
@@ -186,44 +94,25 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     maxHeaderSize: limits.maxHeaderBytes,
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
   });
+  const maxConnections =
+    opts.http.maxConnections ??
+    (opts.fdLimit === undefined ? undefined : defaultMaxConnections(opts.fdLimit));
+  const guard = new ConnectionGuard(server, maxConnections, log);
   // Slow headers must meet headersTimeout (408) before the idle timeout cuts the connection.
   server.timeout = Math.max(limits.idleTimeoutMs, limits.headersTimeoutMs + 1000);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 
-  let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const app: FastifyInstance = fastify({
-    serverFactory: (handler) => {
-      fastifyHandler = handler;
-      return server;
-    },
-    logger: false,
-    return503OnClosing: false,
-    forceCloseConnections: false,
-    clientErrorHandler: handleClientError,
-  });
-
-  await app.register(staticPlugin, {
+  const fallback = await createStaticFallback(server, {
     routeOf: (req) => (req as EdgeRequest)[kStatic],
     compress: () => edge.compress,
     cache,
+    log,
   });
-  app.setNotFoundHandler((_request, reply) => {
-    reply.code(404).type('application/json; charset=utf-8').send(NOT_FOUND);
-  });
-  app.setErrorHandler((err: { statusCode?: number; message?: string }, request, reply) => {
-    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) log.error({ path: pathOf(request.url), err: err.message }, 'http error');
-    reply
-      .code(status)
-      .type('application/json; charset=utf-8')
-      .send(status >= 500 ? '{"error":"internal"}' : '{"error":"bad_request"}');
-  });
-  await app.ready();
 
   const toFastify = (req: IncomingMessage, res: ServerResponse): void => {
     setSecurityHeaders(res);
     if (state.closing) res.setHeader('Connection', 'close');
-    fastifyHandler!(req, res);
+    fallback.handle(req, res);
   };
 
   const health: HealthOptions = {
@@ -232,7 +121,22 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     stopping: () => state.closing,
   };
 
+  /** Answers requests the edge refuses before routing. */
+  const admitted = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const checked = checkRequest(req.method ?? '', req.rawHeaders);
+    if (checked === undefined) return true;
+    if (edge.accessLog) logWhenDone(access, req, res, pathOf(req.url ?? '/'), 'none');
+    sendJson(res, checked.status, checked.body, checked.headers);
+    return false;
+  };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!guard.requested(req.socket)) return;
+    if (!admitted(req, res)) return;
+    route(req, res);
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     const current = edge;
     const path = pathOf(req.url ?? '/');
     if (path === HEALTH_PATH) {
@@ -255,17 +159,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   server.on('request', onRequest);
 
   server.on('timeout', (socket: Socket) => {
-    const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (!res || res.headersSent) {
-      socket.destroy();
-      return;
-    }
-    if (res.req.complete) {
-      proxy.abort(res.req);
-      sendJson(res, 504, '{"error":"upstream_timeout"}', [], true);
-    } else {
-      sendJson(res, 408, '{"error":"request_timeout"}', [], true);
-    }
+    const res = responseOf(socket);
+    if (!res || res.headersSent) socket.destroy();
+    else forwarder.timedOut(res);
   });
 
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
@@ -275,14 +171,26 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       sendTooLarge(res);
       return;
     }
+    if (!guard.requested(req.socket) || !admitted(req, res)) return;
     delete req.headers.expect;
     res.writeContinue();
-    onRequest(req, res);
+    route(req, res);
+  });
+
+  // CONNECT never reaches the request listener: without this node:http closes in silence.
+  server.on('connect', (req: IncomingMessage, duplex: Duplex) => {
+    duplex.on('error', onSocketError);
+    writeRawRefusal(duplex as Socket, checkRequest('CONNECT', req.rawHeaders) as Refusal);
   });
 
   server.on('upgrade', (req: IncomingMessage, duplex: Duplex, head: Buffer) => {
     const socket = duplex as Socket;
     socket.on('error', onSocketError);
+    const checked = checkRequest(req.method ?? '', req.rawHeaders);
+    if (checked !== undefined) {
+      writeRawRefusal(socket, checked);
+      return;
+    }
     const current = edge;
     const path = pathOf(req.url ?? '/');
     const entry = current.match(path);
@@ -352,7 +260,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       proxy.close();
       cache.clear();
       memory.clear();
-      await app.close();
+      await fallback.close();
     },
     setRoutes(http: HttpConfig) {
       edge = compile(http);

@@ -1,8 +1,66 @@
 // What the edge knows about the programs behind its routes: a live view of each one's state
 // kept from the supervisor's events (no lookups per request), and bounded waits for a
-// restarting program to become ready again (the `hold` of a route).
-import type { ProgramStatus, State, SupervisorApi, SupervisorEvent } from '../supervisor/api.js';
+// restarting program to become ready again (the `hold` of a route). States come from one
+// source (the supervisor's, adapted below) so another one can stand in for it.
+import type { State, SupervisorApi, SupervisorEvent } from '../supervisor/api.js';
 import type { UpstreamSource, UpstreamState, UpstreamStatus } from '../upstreams/api.js';
+
+/** A program's state as the edge reads it. */
+export interface SourceStatus {
+  readonly state: State;
+  readonly ready: boolean;
+  /** Epoch ms of the next automatic start attempt while in BACKOFF. */
+  readonly nextRetryAt: number | null;
+}
+
+/** A change a state source reports: one program's new status, or apposd stopping. */
+export type UpstreamChange =
+  | { readonly name: string; readonly status: SourceStatus }
+  | { readonly name: null; readonly stopping: true };
+
+/**
+ * Where the edge reads the state of the programs behind its routes: one lookup by name and
+ * change events. The supervisor is one such source ({@link supervisorSource}).
+ */
+export interface UpstreamStateSource {
+  /** The current status of `name`, or undefined when the source does not know it. */
+  lookup(name: string): SourceStatus | undefined;
+  /** Calls `onChange` on every change; returns the unsubscribe function. */
+  subscribe(onChange: (change: UpstreamChange) => void): () => void;
+  /** True once apposd is stopping. */
+  readonly stopping: boolean;
+}
+
+/** The supervisor as an {@link UpstreamStateSource}. */
+export function supervisorSource(api: SupervisorApi): UpstreamStateSource {
+  const lookup = (name: string): SourceStatus | undefined => api.status([name])[0];
+  return {
+    lookup,
+    get stopping() {
+      return api.stopping;
+    },
+    subscribe(onChange) {
+      return api.subscribe((event: SupervisorEvent) => {
+        switch (event.type) {
+          case 'transition':
+            onChange({ name: event.status.name, status: event.status });
+            break;
+          case 'ready': {
+            const now = lookup(event.program);
+            if (now) onChange({ name: event.program, status: { ...now, ready: event.ready } });
+            break;
+          }
+          case 'stopping':
+          case 'stopped':
+            onChange({ name: null, stopping: true });
+            break;
+          default:
+            break;
+        }
+      });
+    },
+  };
+}
 
 /** One program as the edge sees it; mutated in place as events arrive. */
 export interface ProgramView {
@@ -44,19 +102,16 @@ export class UpstreamStates {
    * `upstreams` (edge-only mode) adds probed upstreams, looked up by name like programs.
    */
   constructor(
-    private readonly api: SupervisorApi,
+    private readonly source: UpstreamStateSource,
     private readonly maxWaiters = 1000,
-    upstreams?: UpstreamSource,
+    private readonly upstreams?: UpstreamSource,
   ) {
-    this.stopping = api.stopping;
-    for (const status of api.status()) this.apply(this.view(status.name), status);
-    for (const v of this.views.values()) v.wasReady = v.up;
-    this.unsubscribe = api.subscribe((event) => this.onEvent(event));
-    for (const status of upstreams?.status() ?? []) this.onUpstream(status);
+    this.stopping = source.stopping;
+    this.unsubscribe = source.subscribe((change) => this.onChange(change));
     this.unsubscribeUpstreams = upstreams?.subscribe((s) => this.onUpstream(s)) ?? (() => {});
   }
 
-  /** The view of `name`, created (unknown state) when the supervisor has not reported it. */
+  /** The view of `name`, created from the source's lookup (unknown state when it has none). */
   view(name: string): ProgramView {
     let v = this.views.get(name);
     if (!v) {
@@ -70,6 +125,11 @@ export class UpstreamStates {
         nextRetryAt: null,
       };
       this.views.set(name, v);
+      const status = this.source.lookup(name);
+      const probed = status ? undefined : this.upstreams?.get(name);
+      if (status) this.apply(v, status);
+      else if (probed) this.onUpstream(probed);
+      v.wasReady = v.up || (probed?.wasUp ?? false);
     }
     return v;
   }
@@ -82,7 +142,7 @@ export class UpstreamStates {
     return (
       view.wasReady &&
       !this.stopping &&
-      !this.api.stopping &&
+      !this.source.stopping &&
       view.state !== 'FATAL' &&
       view.state !== 'STOPPED'
     );
@@ -130,25 +190,9 @@ export class UpstreamStates {
     for (const view of this.waiters.keys()) this.release(view, false);
   }
 
-  private onEvent(event: SupervisorEvent): void {
-    switch (event.type) {
-      case 'transition':
-        this.update(this.view(event.status.name), event.status);
-        break;
-      case 'ready': {
-        const v = this.view(event.program);
-        const wasUp = v.up;
-        v.ready = event.ready;
-        this.settle(v, wasUp);
-        break;
-      }
-      case 'stopping':
-      case 'stopped':
-        this.beginShutdown();
-        break;
-      default:
-        break;
-    }
+  private onChange(change: UpstreamChange): void {
+    if (change.name === null) this.beginShutdown();
+    else this.update(this.view(change.name), change.status);
   }
 
   /** A probed upstream's check: UP is RUNNING and ready; it was ready when it was ever UP. */
@@ -162,13 +206,13 @@ export class UpstreamStates {
     this.settle(v, wasUp);
   }
 
-  private update(v: ProgramView, status: ProgramStatus): void {
+  private update(v: ProgramView, status: SourceStatus): void {
     const wasUp = v.up;
     this.apply(v, status);
     this.settle(v, wasUp);
   }
 
-  private apply(v: ProgramView, status: ProgramStatus): void {
+  private apply(v: ProgramView, status: SourceStatus): void {
     v.state = status.state;
     v.ready = status.ready;
     v.nextRetryAt = status.nextRetryAt;

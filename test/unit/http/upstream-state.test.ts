@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { UpstreamStates } from '../../../src/http/upstream-state.js';
+import { supervisorSource, UpstreamStates } from '../../../src/http/upstream-state.js';
 import { FakeSupervisor } from '../../helpers/http-fake-supervisor.js';
 
 afterEach(() => {
@@ -12,7 +12,7 @@ describe('UpstreamStates', () => {
       { name: 'backend' },
       { name: 'pb', state: 'STARTING', ready: false },
     ]);
-    const states = new UpstreamStates(sup);
+    const states = new UpstreamStates(supervisorSource(sup));
     const backend = states.view('backend');
     const pb = states.view('pb');
     expect(backend).toMatchObject({ state: 'RUNNING', up: true, wasReady: true, epoch: 0 });
@@ -34,7 +34,7 @@ describe('UpstreamStates', () => {
 
   it('wakes waiters when the program turns up, and only then', () => {
     const sup = new FakeSupervisor([{ name: 'backend' }]);
-    const states = new UpstreamStates(sup);
+    const states = new UpstreamStates(supervisorSource(sup));
     const v = states.view('backend');
     const calls: boolean[] = [];
     states.waitReady(v, 10_000, (ok) => calls.push(ok));
@@ -52,7 +52,7 @@ describe('UpstreamStates', () => {
   it('times waiters out, fails them on FATAL and on shutdown, and bounds their number', () => {
     vi.useFakeTimers();
     const sup = new FakeSupervisor([{ name: 'backend' }]);
-    const states = new UpstreamStates(sup, 2);
+    const states = new UpstreamStates(supervisorSource(sup), 2);
     const v = states.view('backend');
     sup.down('backend');
     const calls: string[] = [];

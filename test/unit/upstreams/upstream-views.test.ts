@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatHealth, formatStatus } from '../../../src/control/format.js';
 import { upstreamErrorBody } from '../../../src/http/error-responses.js';
-import { UpstreamStates } from '../../../src/http/upstream-state.js';
+import { supervisorSource, UpstreamStates } from '../../../src/http/upstream-state.js';
 import { healthReport, healthView, upstreamView } from '../../../src/wire/views.js';
 import { FakeSupervisor } from '../../helpers/http-fake-supervisor.js';
 import { FakeUpstreams } from './fake-upstreams.js';
@@ -14,7 +14,7 @@ const NAME = 'backend:8080';
 describe('the edge looks a probed upstream up by name like a program', () => {
   it('is up while UP, holdable once it was up, and wakes waiters when it returns', () => {
     const ups = new FakeUpstreams([NAME]);
-    const states = new UpstreamStates(new FakeSupervisor(), 1000, ups);
+    const states = new UpstreamStates(supervisorSource(new FakeSupervisor()), 1000, ups);
     const v = states.view(NAME);
     expect(v).toMatchObject({ state: 'UNKNOWN', up: false, wasReady: false });
     expect(states.holdable(v)).toBe(false);
@@ -36,7 +36,7 @@ describe('the edge looks a probed upstream up by name like a program', () => {
 
   it("answers 503 naming the upstream, its state and its probe's failure", () => {
     const ups = new FakeUpstreams([NAME]);
-    const states = new UpstreamStates(new FakeSupervisor(), 1000, ups);
+    const states = new UpstreamStates(supervisorSource(new FakeSupervisor()), 1000, ups);
     ups.set(NAME, 'DOWN', 'connect ECONNREFUSED 10.0.0.5:8080');
     expect(JSON.parse(upstreamErrorBody(states.view(NAME)))).toEqual({
       error: 'upstream_unavailable',
@@ -46,7 +46,9 @@ describe('the edge looks a probed upstream up by name like a program', () => {
     });
     // programs keep CONTRACT.md's body
     const sup = new FakeSupervisor([{ name: 'backend', state: 'BACKOFF', ready: false }]);
-    expect(JSON.parse(upstreamErrorBody(new UpstreamStates(sup).view('backend')))).toEqual({
+    expect(
+      JSON.parse(upstreamErrorBody(new UpstreamStates(supervisorSource(sup)).view('backend'))),
+    ).toEqual({
       error: 'upstream_unavailable',
       program: 'backend',
       state: 'BACKOFF',

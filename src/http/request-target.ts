@@ -1,0 +1,204 @@
+// What the edge checks in a request line and Host header before routing: the path normalised
+// (RFC 3986 remove_dot_segments, percent-encoded dots included) so no request reaches an
+// upstream path outside its route's prefix, one valid Host, and the methods it refuses.
+
+/** Methods answered 405 on every path: TRACE echoes credentials, CONNECT tunnels. */
+export const REFUSED_METHODS: ReadonlySet<string> = new Set(['TRACE', 'CONNECT']);
+
+const SLASH = 47;
+const PERCENT = 37;
+const DOT = 46;
+
+/** 1 for a "." segment, 2 for "..", also spelled with %2e; 0 for any other segment. */
+function dotsIn(segment: string): number {
+  let dots = 0;
+  let i = 0;
+  while (i < segment.length) {
+    const c = segment.charCodeAt(i);
+    if (c === DOT) {
+      i++;
+    } else if (
+      c === PERCENT &&
+      segment.charCodeAt(i + 1) === 50 &&
+      (segment.charCodeAt(i + 2) | 32) === 101
+    ) {
+      i += 3;
+    } else {
+      return 0;
+    }
+    dots++;
+    if (dots > 2) return 0;
+  }
+  return dots;
+}
+
+function needsWork(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === DOT || c === PERCENT) return true;
+  }
+  return false;
+}
+
+/** The origin-form target ("/x?y") of an absolute-form one, or null when it is neither. */
+function originFormOf(target: string): string | null {
+  if (target.charCodeAt(0) === SLASH) return target;
+  if (!target.startsWith('http://') && !target.startsWith('https://')) return null;
+  try {
+    const u = new URL(target);
+    return u.pathname + u.search;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The request target with its path normalised: "." and ".." segments (also as %2e) removed,
+ * the query kept as sent. Null when the target must be answered 400: not origin- or
+ * absolute-form, ".." climbing above the root, or percent-encoding that is not valid UTF-8
+ * (such as the overlong "%c0%ae").
+ */
+export function normalizeTarget(target: string): string | null {
+  const origin = originFormOf(target);
+  if (origin === null) return null;
+  const q = origin.indexOf('?');
+  const path = q === -1 ? origin : origin.slice(0, q);
+  if (!needsWork(path)) return origin;
+  if (path.includes('%')) {
+    try {
+      decodeURIComponent(path);
+    } catch {
+      return null;
+    }
+  }
+  const out: string[] = [];
+  let start = 1;
+  let trailing = false;
+  while (start <= path.length) {
+    let end = path.indexOf('/', start);
+    if (end === -1) end = path.length;
+    const segment = path.slice(start, end);
+    const dots = dotsIn(segment);
+    trailing = dots > 0;
+    if (dots === 2) {
+      if (out.length === 0) return null;
+      out.pop();
+    } else if (dots === 0) {
+      out.push(segment);
+    }
+    start = end + 1;
+  }
+  let normalized = '/' + out.join('/');
+  if (trailing && out.length > 0) normalized += '/';
+  return q === -1 ? normalized : normalized + origin.slice(q);
+}
+
+function isRegNameChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) || // a-z
+    (c >= 65 && c <= 90) || // A-Z
+    (c >= 48 && c <= 57) || // 0-9
+    c === 45 || // -
+    c === 46 || // .
+    c === 95 || // _
+    c === 126 || // ~
+    c === 37 || // % (pct-encoded)
+    c === 33 || // !
+    c === 36 || // $
+    c === 38 || // &
+    (c >= 39 && c <= 44) || // ' ( ) * + ,
+    c === 59 || // ;
+    c === 61 // =
+  );
+}
+
+function isIpLiteralChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 58) || // 0-9 and :
+    (c >= 97 && c <= 102) ||
+    (c >= 65 && c <= 70) ||
+    c === 46 ||
+    c === 118 || // v (IPvFuture)
+    c === 86
+  );
+}
+
+/** True when `host` is a valid Host value: uri-host [ ":" port ] (RFC 9110 7.2), or empty. */
+export function isValidHost(host: string): boolean {
+  let i = 0;
+  const n = host.length;
+  if (host.charCodeAt(0) === 91) {
+    const close = host.indexOf(']');
+    if (close === -1) return false;
+    for (i = 1; i < close; i++) if (!isIpLiteralChar(host.charCodeAt(i))) return false;
+    i = close + 1;
+  } else {
+    while (i < n && host.charCodeAt(i) !== 58) {
+      if (!isRegNameChar(host.charCodeAt(i))) return false;
+      i++;
+    }
+  }
+  if (i === n) return true;
+  if (host.charCodeAt(i) !== 58) return false;
+  for (i++; i < n; i++) {
+    const c = host.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks the Host headers of a request from its raw header list ([name, value, ...]): 400 is
+ * due when there is more than one, or when the one there is not a valid host.
+ */
+export function hostProblem(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen || !isValidHost(rawHeaders[i + 1]!)) return true;
+    seen = true;
+  }
+  return false;
+}
+
+/** A request the edge answers itself before routing. */
+export interface Refusal {
+  readonly status: 400 | 405;
+  readonly body: string;
+  /** Extra header lines' pairs, e.g. Allow. */
+  readonly headers: readonly string[];
+}
+
+const BAD_REQUEST: Refusal = { status: 400, body: '{"error":"bad_request"}', headers: [] };
+const NOT_ALLOWED: Refusal = {
+  status: 405,
+  body: '{"error":"method_not_allowed"}',
+  headers: ['Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
+};
+
+/**
+ * Checks a request's method and raw headers before routing: undefined when it may be routed,
+ * else the refusal to answer (405 for TRACE and CONNECT, 400 for two Hosts or a bad one).
+ */
+export function checkRequest(method: string, rawHeaders: readonly string[]): Refusal | undefined {
+  if (REFUSED_METHODS.has(method)) return NOT_ALLOWED;
+  if (hostProblem(rawHeaders)) return BAD_REQUEST;
+  return undefined;
+}
+
+/**
+ * The target to forward on a proxy route with prefix `prefix`: normalised, or a 400 refusal
+ * when it cannot be, or when its normalised path leaves the prefix.
+ */
+export function proxyTarget(target: string, prefix: string): string | Refusal {
+  const normalized = normalizeTarget(target);
+  if (normalized === null) return BAD_REQUEST;
+  if (normalized === target || prefix === '/') return normalized;
+  const q = normalized.indexOf('?');
+  const path = q === -1 ? normalized : normalized.slice(0, q);
+  const inside =
+    path.startsWith(prefix) &&
+    (path.length === prefix.length || path.charCodeAt(prefix.length) === SLASH);
+  return inside ? normalized : BAD_REQUEST;
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { defaultMaxConnections } from '../../../src/http/connection-limit.js';
+import {
+  checkRequest,
+  isValidHost,
+  normalizeTarget,
+  proxyTarget,
+} from '../../../src/http/request-target.js';
+
+describe('normalizeTarget', () => {
+  it('leaves plain paths and queries alone', () => {
+    expect(normalizeTarget('/api/hello?x=../y')).toBe('/api/hello?x=../y');
+    expect(normalizeTarget('/')).toBe('/');
+    expect(normalizeTarget('/a//b/')).toBe('/a//b/');
+    expect(normalizeTarget('/file.v1.js')).toBe('/file.v1.js');
+  });
+
+  it('removes dot segments, also percent-encoded ones', () => {
+    expect(normalizeTarget('/api/../healthz')).toBe('/healthz');
+    expect(normalizeTarget('/api/%2e%2e/x')).toBe('/x');
+    expect(normalizeTarget('/api/%2E%2e/x?q=1')).toBe('/x?q=1');
+    expect(normalizeTarget('/api/.%2e/x')).toBe('/x');
+    expect(normalizeTarget('/api/a/./b/../c')).toBe('/api/a/c');
+    expect(normalizeTarget('/api/a/%2e/')).toBe('/api/a/');
+    expect(normalizeTarget('/api/..')).toBe('/');
+    expect(normalizeTarget('/api/...')).toBe('/api/...');
+  });
+
+  it('refuses a climb above the root and invalid percent-encoding', () => {
+    expect(normalizeTarget('/..')).toBeNull();
+    expect(normalizeTarget('/api/../../etc/passwd')).toBeNull();
+    expect(normalizeTarget('/%2e%2e/x')).toBeNull();
+    expect(normalizeTarget('/%c0%ae%c0%ae/x')).toBeNull();
+    expect(normalizeTarget('/a%zz')).toBeNull();
+  });
+
+  it('takes absolute-form targets as their path and refuses other forms', () => {
+    expect(normalizeTarget('http://example.com/api/../x?y')).toBe('/x?y');
+    expect(normalizeTarget('*')).toBeNull();
+    expect(normalizeTarget('example.com:443')).toBeNull();
+  });
+});
+
+describe('isValidHost', () => {
+  it('accepts names, addresses and ports', () => {
+    for (const h of [
+      'example.com',
+      'a-b.c_d~e',
+      'localhost:8080',
+      '127.0.0.1:80',
+      '[::1]:80',
+      '',
+    ]) {
+      expect(isValidHost(h), h).toBe(true);
+    }
+  });
+
+  it('refuses paths, userinfo and bad ports', () => {
+    for (const h of ['evil.com/../@x', 'a@b', 'a b', 'x:80a', '[::1', 'a/b', 'x:8:8']) {
+      expect(isValidHost(h), h).toBe(false);
+    }
+  });
+});
+
+describe('checkRequest', () => {
+  it('answers 405 to TRACE and CONNECT, 400 to two Host headers', () => {
+    expect(checkRequest('TRACE', ['Host', 'x'])).toMatchObject({ status: 405 });
+    expect(checkRequest('CONNECT', ['Host', 'x'])).toMatchObject({ status: 405 });
+    expect(checkRequest('GET', ['Host', 'a', 'host', 'a'])).toMatchObject({ status: 400 });
+    expect(checkRequest('GET', ['Host', 'a'])).toBeUndefined();
+  });
+});
+
+describe('proxyTarget', () => {
+  it('forwards a normalised target inside the prefix, refuses one outside', () => {
+    expect(proxyTarget('/api/a/../b', '/api')).toBe('/api/b');
+    expect(proxyTarget('/api/hello', '/api')).toBe('/api/hello');
+    expect(proxyTarget('/api/../healthz', '/api')).toMatchObject({ status: 400 });
+    expect(proxyTarget('/api/%2e%2e/x', '/api')).toMatchObject({ status: 400 });
+    expect(proxyTarget('/api/../apix', '/api')).toMatchObject({ status: 400 });
+    expect(proxyTarget('/api/..', '/api')).toMatchObject({ status: 400 });
+    expect(proxyTarget('/x/../y', '/')).toBe('/y');
+  });
+});
+
+describe('defaultMaxConnections', () => {
+  it('keeps headroom and room for an upstream socket per client', () => {
+    expect(defaultMaxConnections(20_000)).toBe(9872);
+    expect(defaultMaxConnections(1024)).toBe(384);
+    expect(defaultMaxConnections(100)).toBe(64);
+  });
+});
