@@ -2,7 +2,9 @@
 // `env -i` and is orphaned to apposd dies with its program's stop, restart and apposd's SIGTERM,
 // and does not pile up when its program's main process exits and is restarted. Both ways of
 // attributing it: a cgroup per run (where one is writable) and lineage from /proc (forced).
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon, alive, fixture } from '../helpers/daemon.js';
 import {
@@ -94,6 +96,39 @@ programs:${escaper('keeper')}${escaper('quitter', '0', '1')}
       expect(last.filter(alive)).toEqual([]);
       // apposd removed its cgroups on the way out.
       expect(cgroupLeft(where)).toEqual([]);
+    },
+  );
+
+  it.skipIf(noCgroup !== null)(
+    `cgroup: removes what a SIGKILLed apposd left (nothing running in it), keeps a live one${noCgroup ? ` (skipped: ${noCgroup})` : ''}`,
+    async () => {
+      d = Daemon.start(`
+programs:${escaper('keeper')}
+`);
+      const dm = d;
+      await dm.waitState('keeper', 'RUNNING');
+      const home = dirname(cgroupOf(dm) as string);
+      const stale = join(home, 'apposd-999999-0badc0de');
+      const busy = join(home, 'apposd-999998-0c0ffee0');
+      mkdirSync(join(stale, 'keeper.1'), { recursive: true });
+      mkdirSync(join(busy, 'keeper.1'), { recursive: true });
+      const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+      try {
+        writeFileSync(join(busy, 'keeper.1', 'cgroup.procs'), String(sleeper.pid));
+        expect(readFileSync(join(busy, 'cgroup.events'), 'utf8')).toContain('populated 1');
+        // apposd sweeps at start and at exit: this one's exit finds both.
+        dm.signal('SIGTERM');
+        expect((await dm.waitExit(15_000)).code).toBe(0);
+        expect(existsSync(stale)).toBe(false);
+        expect(existsSync(join(busy, 'keeper.1'))).toBe(true);
+      } finally {
+        sleeper.kill('SIGKILL');
+        await waitFor(
+          () => !readFileSync(join(busy, 'cgroup.events'), 'utf8').includes('populated 1'),
+        );
+        rmdirSync(join(busy, 'keeper.1'));
+        rmdirSync(busy);
+      }
     },
   );
 

@@ -2,7 +2,7 @@
 // wrote, whether this machine gives apposd a writable cgroup v2, and apposd's cgroups left over.
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroup2Dir } from '../../src/supervisor/lineage/cgroup.js';
+import { cgroup2Dir } from '../../src/supervisor/lineage/cgroup-files.js';
 import { type Daemon, alive } from './daemon.js';
 
 /** The pids escape-daemon.sh appended to `file`, oldest first. */

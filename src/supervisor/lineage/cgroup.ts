@@ -2,62 +2,13 @@
 // (`<apposd's cgroup>/apposd-<pid>-<id>/<program>.<n>`), entered race-free at the fork, so nothing
 // the run starts can leave it (setsid, double fork, env -i). No controllers, no timers.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroup2Dir, readPids, removeDir, sweepStale } from './cgroup-files.js';
 import type { Forked, ProcessOps, RunTracker } from './types.js';
 
 /** How long apposd's exit waits for its runs' cgroups to empty after killing them. */
 const CLOSE_WAIT_MS = 2_000;
-
-const unescapeMount = (s: string): string =>
-  s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-
-/**
- * The directory of the cgroup v2 group a process is in, from its /proc/PID/cgroup and the
- * /proc/PID/mountinfo it sees: the `0::PATH` line under the cgroup2 mount that holds it (the
- * `unified` mount in hybrid setups, /sys/fs/cgroup in pure v2). Null when none holds it.
- */
-export function cgroup2Dir(procCgroup: string, mountinfo: string): string | null {
-  const line = procCgroup.split('\n').find((l) => l.startsWith('0::'));
-  const path = line?.slice(3).trim();
-  if (!path?.startsWith('/') || path.split('/').includes('..')) return null;
-  for (const m of mountinfo.split('\n')) {
-    const sep = m.indexOf(' - ');
-    if (sep < 0 || m.slice(sep + 3).split(' ')[0] !== 'cgroup2') continue;
-    const f = m.slice(0, sep).split(' ');
-    const root = unescapeMount(f[3] ?? '');
-    const point = unescapeMount(f[4] ?? '');
-    const rel =
-      root === '/'
-        ? path
-        : path === root || path.startsWith(`${root}/`)
-          ? path.slice(root.length)
-          : null;
-    if (rel !== null) return join(point, rel).replace(/(.)\/+$/, '$1');
-  }
-  return null;
-}
-
-function readPids(dir: string): number[] {
-  try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map(Number)
-      .filter((pid) => pid > 0);
-  } catch {
-    return [];
-  }
-}
-
-function removeDir(dir: string): boolean {
-  try {
-    rmdirSync(dir);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
 
 interface Run {
   readonly program: string;
@@ -109,7 +60,10 @@ export class CgroupTracker implements RunTracker {
       why = `cannot move apposd between cgroups (${(err as NodeJS.ErrnoException).code ?? err})`;
     }
     if (!tracker.#goHome()) why = `cannot move apposd back to ${home}`;
-    if (why === null) return tracker;
+    if (why === null) {
+      sweepStale(home, where);
+      return tracker;
+    }
     removeDir(where);
     return why;
   }
@@ -118,8 +72,7 @@ export class CgroupTracker implements RunTracker {
     this.#prune();
     const dir = join(this.where, `${program.replace(/[^\w.-]/g, '_')}.${++this.#seq}`);
     try {
-      mkdirSync(dir);
-      this.#enter(dir);
+      this.#makeAndEnter(dir);
     } catch {
       // Not placed: the run is tracked by its process group alone.
       this.#goHome();
@@ -178,6 +131,7 @@ export class CgroupTracker implements RunTracker {
     }
     for (const dir of dirs) removeDir(dir);
     removeDir(this.where);
+    sweepStale(this.home, this.where);
   }
 
   /** SIGKILLs everything in `dir` (cgroup.kill where the kernel has it); false when empty. */
@@ -209,6 +163,19 @@ export class CgroupTracker implements RunTracker {
     for (const dir of this.#leftovers) if (removeDir(dir)) this.#leftovers.delete(dir);
     for (const [leader, run] of this.#runs) {
       if (readPids(run.dir).length === 0) this.alive(leader);
+    }
+  }
+
+  /** Makes the run's cgroup (and apposd's, if a sweep removed it meanwhile) and enters it. */
+  #makeAndEnter(dir: string): void {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        mkdirSync(dir, { recursive: true });
+        this.#enter(dir);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
+      }
     }
   }
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcInfo } from '../../../src/supervisor/proc.js';
 import { attribute } from '../../../src/supervisor/lineage/attribute.js';
-import { cgroup2Dir } from '../../../src/supervisor/lineage/cgroup.js';
+import { cgroup2Dir } from '../../../src/supervisor/lineage/cgroup-files.js';
 import { LineageTracker } from '../../../src/supervisor/lineage/lineage.js';
 import { killAdopted } from '../../../src/supervisor/lineage/tracker.js';
 
