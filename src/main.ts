@@ -1,22 +1,22 @@
 #!/usr/bin/env node
 // apposd's composition root and the only file that touches process.*: argv, config, wiring of
 // supervisor, logs, HTTP edge and control socket, signals, and the exit code.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ConfigError } from './config/config-error.js';
-import { loadConfig, readRawConfig, resolveConfigPath } from './config/load.js';
+import { loadConfig, resolveConfigPath } from './config/load.js';
 import { formatPlan } from './config/plan.js';
 import { jsonSchema } from './config/schema.js';
 import type { AppConfig } from './config/types.js';
 import { formatUse, unsetWarning } from './config/unset-variables.js';
 import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
+import { type Cli, USAGE, parseCli } from './daemon-cli.js';
 import { EXIT, isAppError } from './errors.js';
-import { exportCompose } from './export/compose.js';
-import { exportK8s } from './export/k8s.js';
+import { runExport } from './export/command.js';
 import type { HttpEdge } from './http/server.js';
+import { type Host, openFileLimit } from './host.js';
 import { assertCanListen } from './http/listen-check.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
@@ -28,7 +28,7 @@ import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
 import { openRunTracker } from './supervisor/lineage/tracker.js';
 import { Reaper } from './supervisor/reaper.js';
-import { createSpawner } from './supervisor/spawner.js';
+import { osSpawner } from './supervisor/spawner.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { UpstreamMonitor } from './upstreams/monitor.js';
 
@@ -37,60 +37,16 @@ const version = (
   JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
-const USAGE = `usage: apposd [--config PATH]          run the supervisor
-       apposd check [--config PATH]    validate the config and print the start plan
-       --host-independent              (check or run) skip the host checks: commands on
-                                       PATH, users and groups, cwd, env_file present
-       apposd schema                   print the config's JSON Schema
-       apposd export compose|k8s [--config PATH] [-o FILE]
-                                       the same stack for docker compose or Kubernetes
-       apposd --version`;
-
-interface Cli {
-  command: 'run' | 'check' | 'schema' | 'version' | 'help' | 'export';
-  config: string | undefined;
-  /** Skip the host checks (for a config meant for another machine). */
-  hostIndependent: boolean;
-  target?: 'compose' | 'k8s';
-  output?: string;
-}
-
-function parseCli(argv: string[]): Cli {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      output: { type: 'string', short: 'o' },
-      version: { type: 'boolean', short: 'v' },
-      help: { type: 'boolean', short: 'h' },
-      'host-independent': { type: 'boolean' },
-    },
-  });
-  const hostIndependent = values['host-independent'] === true;
-  if (values.help) return { command: 'help', config: undefined, hostIndependent };
-  if (values.version) return { command: 'version', config: undefined, hostIndependent };
-  const [verb, ...rest] = positionals;
-  if (verb === 'export') {
-    const [target, extra] = rest;
-    if (target !== 'compose' && target !== 'k8s') throw new Error('export needs compose or k8s');
-    if (extra !== undefined) throw new Error(`unexpected argument "${extra}"`);
-    return {
-      command: 'export',
-      config: values.config,
-      target,
-      output: values.output,
-      hostIndependent: true, // an export is for other machines: no host checks
-    };
-  }
-  if (values.output !== undefined) throw new Error('-o applies to export only');
-  if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
-  const command = verb === undefined ? 'run' : verb;
-  if (command !== 'run' && command !== 'check' && command !== 'schema' && command !== 'version') {
-    throw new Error(`unknown command "${verb}"`);
-  }
-  return { command, config: values.config, hostIndependent };
-}
+/** apposd's own OS process, as the modules main wires take it (src/host.ts). */
+const host: Host = {
+  pid: process.pid,
+  kill: (pid, signal) => void process.kill(pid, signal),
+  umask: (mask) => process.umask(mask),
+  onSignal: (signal, listener) => {
+    process.on(signal, listener);
+    return () => void process.off(signal, listener);
+  },
+};
 
 function load(cli: Cli): { path: string; config: AppConfig } {
   const path = resolveConfigPath(cli.config, process.env, packageRoot);
@@ -100,7 +56,7 @@ function load(cli: Cli): { path: string; config: AppConfig } {
 async function run(path: string, config: AppConfig, hostChecks: boolean): Promise<number> {
   const { logger, flush } = createLogger(config.log, { isTTY: Boolean(process.stdout.isTTY) });
   // Track node's children before anything is spawned; orphans are reaped once libc is loaded.
-  const reaper = new Reaper();
+  const reaper = new Reaper(host);
   reaper.install(() => logger.warn({}, 'cannot load libc: orphaned processes will not be reaped'));
   const relay = new OutputRelay({
     logger,
@@ -110,27 +66,18 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     tailBytes: config.log.tailBytes,
   });
   // What escapes a program's process group is still its own: a cgroup per run, else lineage.
-  const ops = {
-    self: process.pid,
-    kill: (pid: number, sig: NodeJS.Signals) => process.kill(pid, sig),
-  };
-  const { tracker, fallback } = openRunTracker(
-    ops,
-    process.env.APPOS_CGROUP === 'off' ? 'off' : 'auto',
-  );
-  logger.info(
-    { tracking: tracker.mode, where: tracker.where, fallback },
-    `processes tracked by ${tracker.mode}${fallback ? ` (${fallback})` : ''}`,
-  );
+  const { tracker, record, message } = openRunTracker(host, process.env.APPOS_CGROUP);
+  logger.info(record, message);
   const supervisor = new Supervisor({
     programs: config.programs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     sink: relay,
     logger,
-    spawner: createSpawner({ tracker, ops }),
+    host,
+    spawner: osSpawner(host, tracker),
   });
   // Routes with `probe:` watch upstreams apposd does not run (edge-only mode).
-  const upstreams = new UpstreamMonitor(config.http?.routes ?? []);
+  const upstreams = new UpstreamMonitor(config.http?.routes ?? [], host);
   const scheduler = new Scheduler({
     supervisor,
     logger,
@@ -245,6 +192,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
       reload,
       shutdown: () => void supervisor.shutdown(0, 'appos-ctl shutdown'),
       version,
+      host,
       logger,
       nextRunAt: (name) => scheduler.nextRunAt(name),
       backups,
@@ -258,8 +206,9 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
         }),
     });
   } catch (err) {
-    logger.fatal({ err: String(err) }, `cannot start: ${(err as Error).message}`);
-    void supervisor.shutdown(EXIT.CRITICAL, (err as Error).message);
+    const code = isAppError(err) ? err.code : undefined;
+    logger.fatal({ err: String(err), code }, `cannot start: ${(err as Error).message}`);
+    void supervisor.shutdown(EXIT.CRITICAL, (err as Error).message, code);
   }
   // On shutdown the edge drains first, while the upstreams of its in-flight requests still run.
   supervisor.setDrain((budgetMs) => (edge ? edge.close(budgetMs) : Promise.resolve()));
@@ -273,7 +222,10 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
 
   async function refuse(err: unknown): Promise<number> {
     const msg = err instanceof Error ? err.message : String(err);
-    logger.fatal({ err: msg }, `cannot start: ${msg}`);
+    logger.fatal(
+      { err: msg, code: isAppError(err) ? err.code : undefined },
+      `cannot start: ${msg}`,
+    );
     process.stderr.write(`apposd: ${msg}\n`);
     await tracker.close();
     await flush().catch(() => undefined);
@@ -288,40 +240,6 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     await flush().catch(() => undefined);
     reaper.dispose();
     return exitCode;
-  }
-}
-
-/** `apposd export`: the text to -o FILE or stdout, notes and problems to stderr. */
-function runExport(cli: Cli, loaded: { path: string; config: AppConfig }): number {
-  const outDir = cli.output === undefined ? process.cwd() : dirname(resolve(cli.output));
-  const input = {
-    config: loaded.config,
-    raw: readRawConfig(loaded.path),
-    source: relative(process.cwd(), loaded.path) || loaded.path,
-    envFileRef: (p: { envFile?: string }) => relative(outDir, p.envFile ?? '') || '.',
-  };
-  const result = cli.target === 'k8s' ? exportK8s(input) : exportCompose(input);
-  if (result.problems.length > 0) {
-    process.stderr.write(`apposd export ${cli.target}: cannot export ${input.source}:\n`);
-    for (const p of result.problems) process.stderr.write(`  ${p}\n`);
-    return EXIT.CRITICAL;
-  }
-  if (cli.output === undefined) process.stdout.write(result.text);
-  else writeFileSync(cli.output, result.text);
-  for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
-  return EXIT.OK;
-}
-
-/** The soft limit on open files from /proc/self/limits, or undefined where it cannot be read. */
-function openFileLimit(): number | undefined {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.slice('Max open files'.length).trim().split(/\s+/)[0]);
-    return Number.isSafeInteger(soft) && soft > 0 ? soft : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -359,7 +277,13 @@ async function main(): Promise<number> {
     process.stdout.write(`${formatPlan(loaded.config, startPlan(loaded.config.programs))}\n`);
     return EXIT.OK;
   }
-  if (cli.command === 'export') return runExport(cli, loaded);
+  if (cli.command === 'export') {
+    return runExport(cli.target, cli.output, loaded, {
+      cwd: process.cwd(),
+      stdout: (text) => void process.stdout.write(text),
+      stderr: (text) => void process.stderr.write(text),
+    });
+  }
   return run(loaded.path, loaded.config, !cli.hostIndependent);
 }
 

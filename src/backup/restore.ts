@@ -17,6 +17,7 @@ import type { SupervisorApi } from '../supervisor/api.js';
 import { readArchive } from './archive.js';
 import { verifyExtracted, type Manifest, type ManifestSource } from './manifest.js';
 import { redisSettings } from './sources.js';
+import { RESTING_STATES } from '../wire/shapes.js';
 import { archiveName } from './store.js';
 
 /** What a restore did. */
@@ -153,7 +154,7 @@ export async function restoreBackup(
     const wasUp = new Set(
       covered.filter((n) => {
         const st = supervisor.get(n);
-        return st !== undefined && !['STOPPED', 'EXITED', 'FATAL'].includes(st.state);
+        return st !== undefined && !RESTING_STATES.has(st.state);
       }),
     );
     for (const name of [...covered].reverse()) {

@@ -1,6 +1,6 @@
 // Applies environment interpolation to every string value of a parsed YAML document (keys
 // are left alone), after parsing, so positions in problems stay those of the file.
-import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node } from './yaml.js';
 import { interpolate, needsInterpolation } from './interpolate.js';
 import type { ProblemCollector } from './problems.js';
 import type { PathSegment } from './source-map.js';

@@ -3,7 +3,6 @@
 // Every problem found is collected and thrown together as one ConfigError (exit 78).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { checkData } from './check-data.js';
 import { checkDependencies } from './check-dependencies.js';
 import { checkHost } from './check-host.js';
@@ -14,12 +13,13 @@ import { parseEnvFile } from './env-file.js';
 import { interpolateDocument } from './interpolate-document.js';
 import { normalize } from './normalize.js';
 import { ProblemCollector } from './problems.js';
-import type { RawConfig } from './schema.js';
+import type { RawConfig } from './raw-config.js';
 import { programEntries } from './shape.js';
 import { SourceMap } from './source-map.js';
 import type { AppConfig, UnsetVariable } from './types.js';
 import { unsetVariables, unsetWarning } from './unset-variables.js';
 import { validateSchema } from './validate-schema.js';
+import { type Document, parseYaml, yamlData } from './yaml.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -59,7 +59,7 @@ interface Step {
 /** The loading recipe, in order. */
 const LOAD_STEPS: readonly Step[] = [
   { name: 'read', run: read, gate: true },
-  { name: 'parse yaml', run: parseYaml, gate: true },
+  { name: 'parse yaml', run: parseStep, gate: true },
   { name: 'interpolate', run: interpolateStep },
   { name: 'validate schema', run: validateStep },
   { name: 'semantic checks', run: semanticStep },
@@ -102,16 +102,7 @@ export function loadConfig(file: string, env: Env, options: LoadOptions = {}): A
  * what `apposd export` copies text from. Call it after loadConfig accepted the same file.
  */
 export function readRawConfig(file: string): RawConfig {
-  const doc = parseDocument(readFileSync(resolve(file), 'utf8'), { merge: true });
-  return (doc.toJS({ maxAliasCount: 1000 }) ?? {}) as RawConfig;
-}
-
-/**
- * YAML text of `docs`, separated by `---` when there are several (this room owns `yaml`).
- * Written for YAML 1.1 readers (docker-compose, kubectl): "yes", "no", "on" stay strings.
- */
-export function toYamlDocuments(docs: readonly unknown[]): string {
-  return docs.map((d) => stringify(d, { lineWidth: 0, version: '1.1' })).join('---\n');
+  return yamlData(parseYaml(readFileSync(resolve(file), 'utf8')).doc) as RawConfig;
 }
 
 /** `--config`, else `$APPOS_CONFIG`, else `<packageRoot>/config/appos.yaml`; made absolute. */
@@ -144,9 +135,8 @@ function read(ctx: LoadContext): void {
 
 const FLOW_HINT = ' (inside [ ] or { }, quote values that use ${...}: "${VAR}")';
 
-function parseYaml(ctx: LoadContext): void {
-  const lines = new LineCounter();
-  const doc = parseDocument(ctx.text, { lineCounter: lines, prettyErrors: false, merge: true });
+function parseStep(ctx: LoadContext): void {
+  const { doc, lines } = parseYaml(ctx.text);
   const sourceLines = ctx.text.split('\n');
   for (const error of doc.errors) {
     const pos = lines.linePos(error.pos[0]);
@@ -163,7 +153,7 @@ function interpolateStep(ctx: LoadContext): void {
   ctx.unset = unsetVariables(ctx.file, uses, (path) => ctx.problems.valuePosition(path));
   ctx.warnings.push(...ctx.unset.map(unsetWarning));
   try {
-    ctx.data = ctx.doc.toJS({ maxAliasCount: 1000 }) ?? {};
+    ctx.data = yamlData(ctx.doc);
   } catch (err) {
     ctx.problems.at(undefined, '', `YAML error: ${(err as Error).message}`);
     ctx.data = {};

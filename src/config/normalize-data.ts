@@ -1,7 +1,7 @@
 // The resolved `schedule:` and `backups:` / `backup:` keys: kept beside the programs, not in
 // ProgramConfig, so a reload that changes only a schedule or a backup source restarts nothing.
 import { join, resolve } from 'node:path';
-import type { RawConfig } from './schema.js';
+import type { RawConfig } from './raw-config.js';
 import type { BackupSource, BackupsConfig, ScheduleConfig } from './types.js';
 
 /** Archives kept when `backups.keep` is not given. */

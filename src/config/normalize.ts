@@ -7,7 +7,7 @@ import { normalizeBackups, normalizeSchedules } from './normalize-data.js';
 import { parseHostPort } from './address.js';
 import { parseCommand } from './command.js';
 import { inheritedEnv } from './program-env.js';
-import type { RawConfig, RawProbe, RawProgram, RawRoute } from './schema.js';
+import type { RawConfig, RawProbe, RawProgram, RawRoute } from './raw-config.js';
 import { PROBE_KINDS } from './schema.js';
 import { dependencies } from './shape.js';
 import type {

@@ -1,6 +1,6 @@
 // Collects config problems from every loading step, placing each at its line:col through the
 // source map, and decides which values are safe to quote back in a message.
-import { isScalar, type Node } from 'yaml';
+import { isScalar, type Node } from './yaml.js';
 import type { ConfigProblem } from './config-error.js';
 import { formatPath, type PathSegment, type Position, type SourceMap } from './source-map.js';
 

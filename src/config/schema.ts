@@ -3,6 +3,7 @@
 import { PASS_ENV_PATTERN } from './program-env.js';
 import { bool, duration, int, probeSchema, programSchema, size, str } from './schema-program.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+import { DEFAULT_SOCKET } from '../wire/shapes.js';
 
 export { STOP_SIGNALS } from './schema-program.js';
 
@@ -112,11 +113,11 @@ const schema = {
       additionalProperties: false,
       properties: {
         socket: str(
-          'Unix socket path. Default: $APPOS_CTL_SOCKET, else /run/appos/ctl.sock.',
-          '/run/appos/ctl.sock',
+          `Unix socket path. Default: $APPOS_CTL_SOCKET, else ${DEFAULT_SOCKET}.`,
+          DEFAULT_SOCKET,
         ),
       },
-      examples: [{ socket: '/run/appos/ctl.sock' }],
+      examples: [{ socket: DEFAULT_SOCKET }],
     },
     http: {
       type: 'object',
@@ -217,99 +218,3 @@ export function jsonSchema(): Record<string, unknown> {
 
 /** The schema object the validator compiles (shared, do not mutate). */
 export const CONFIG_SCHEMA: Readonly<Record<string, unknown>> = schema;
-
-type Duration = string;
-type Size = string | number;
-type Command = string | readonly (string | number)[];
-
-/** A probe as written in the file. */
-export interface RawProbe {
-  tcp?: string;
-  http?: string;
-  expect?: number;
-  exec?: Command;
-  redis?: string;
-  pocketbase?: string;
-  interval?: Duration;
-  timeout?: Duration;
-  retries?: number;
-  initial_delay?: Duration;
-}
-
-/** A program as written in the file. */
-export interface RawProgram {
-  command: Command;
-  cwd?: string;
-  pass_env?: string[];
-  env?: Record<string, string | number | boolean>;
-  env_file?: string;
-  user?: string | number;
-  group?: string | number;
-  priority?: number;
-  depends_on?: Record<string, 'started' | 'ready' | 'completed'> | string[];
-  autostart?: boolean;
-  kind?: 'daemon' | 'oneshot';
-  restart?: 'always' | 'on-failure' | 'never';
-  exit_codes?: number[];
-  start_seconds?: Duration;
-  start_timeout?: Duration;
-  start_retries?: number;
-  backoff?: { initial?: Duration; max?: Duration };
-  stop_signal?: string;
-  stop_timeout?: Duration;
-  critical?: boolean;
-  ready?: RawProbe;
-  live?: RawProbe;
-  schedule?: string;
-  schedule_missed?: 'skip' | 'run_once';
-  backup?: RawBackup;
-  image?: string;
-}
-
-/** A program's `backup:` as written: exactly one kind. */
-export interface RawBackup {
-  redis?: string;
-  pocketbase?: string;
-  sqlite?: string;
-  files?: string[];
-}
-
-/** A route as written in the file. */
-export interface RawRoute {
-  path: string;
-  upstream?: string;
-  program?: string;
-  websocket?: boolean;
-  hold?: Duration;
-  strip_prefix?: boolean;
-  unhealthy_after?: number;
-  static?: string;
-  spa?: boolean;
-  probe?: RawProbe;
-}
-
-/** The whole file as written (after interpolation), once it passed the schema. */
-export interface RawConfig {
-  data_dir?: string;
-  shutdown_timeout?: Duration;
-  pass_env?: string[];
-  log?: {
-    format?: 'json' | 'pretty';
-    level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-    dir?: string;
-    max_bytes?: Size;
-    tail_bytes?: Size;
-    backups?: number;
-  };
-  control?: { socket?: string };
-  http?: {
-    listen?: string;
-    max_body?: Size;
-    compress?: boolean;
-    access_log?: boolean;
-    max_connections?: number;
-    routes?: RawRoute[];
-  };
-  backups?: { dir?: string; schedule?: string; keep?: number; files?: string[] };
-  programs?: Record<string, RawProgram>;
-}

@@ -1,6 +1,14 @@
 // Maps a key path (["programs", "backend", "depends_on", "redsi"]) to its line:col in the
 // parsed YAML document, following aliases and merge keys; formats paths for messages.
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+} from './yaml.js';
 
 /** One step of a key path: a map key or a list index. */
 export type PathSegment = string | number;

@@ -1,7 +1,7 @@
 // The control API's error answers: an error with an HTTP status and a stable code, and the
 // mapping of anything thrown by a handler to `{ error: { code, message } }`.
-import { isAppError } from '../errors.js';
-import { ERROR_CODES, type ErrorBody, type UnknownName } from './protocol.js';
+import { API_ERRORS, isAppError } from '../errors.js';
+import type { ErrorBody, UnknownName } from './protocol.js';
 
 /** An error a control handler answers with: HTTP status, stable code, message. */
 export class ApiError extends Error {
@@ -18,7 +18,7 @@ export class ApiError extends Error {
 
 /** A 400 for a malformed request. */
 export function badRequest(message: string): ApiError {
-  return new ApiError(400, ERROR_CODES.BAD_REQUEST, message);
+  return new ApiError(400, API_ERRORS.BAD_REQUEST, message);
 }
 
 const APP_ERROR_STATUS: Record<string, number> = {
@@ -43,5 +43,5 @@ export function toErrorAnswer(err: unknown): {
     return { status, body: { error: { code: err.code, message: err.message } }, internal: false };
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { status: 500, body: { error: { code: ERROR_CODES.INTERNAL, message } }, internal: true };
+  return { status: 500, body: { error: { code: API_ERRORS.INTERNAL, message } }, internal: true };
 }

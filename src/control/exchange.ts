@@ -3,7 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, badRequest } from './api-error.js';
-import { ERROR_CODES, type ErrorBody } from './protocol.js';
+import { API_ERRORS } from '../errors.js';
+import type { ErrorBody } from './protocol.js';
 
 /** A query string as handlers see it: a repeated key becomes a list. */
 export type Query = Record<string, string | string[]>;
@@ -36,7 +37,7 @@ function isJson(contentType: string | undefined): boolean {
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = req.headers['content-length'];
   const tooLarge = (): ApiError =>
-    new ApiError(413, ERROR_CODES.BAD_REQUEST, `the body is larger than ${limit} bytes`);
+    new ApiError(413, API_ERRORS.BAD_REQUEST, `the body is larger than ${limit} bytes`);
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -58,7 +59,7 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
         return reject(
           new ApiError(
             415,
-            ERROR_CODES.BAD_REQUEST,
+            API_ERRORS.BAD_REQUEST,
             `the body must be application/json, not ${contentType ?? 'untyped'}`,
           ),
         );
@@ -109,7 +110,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
       : status === 408
         ? 'the request took too long to arrive'
         : 'malformed HTTP request';
-  const body: ErrorBody = { error: { code: ERROR_CODES.BAD_REQUEST, message } };
+  const body: ErrorBody = { error: { code: API_ERRORS.BAD_REQUEST, message } };
   const text = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${status} ${REASONS[status]}\r\nconnection: close\r\n` +

@@ -2,7 +2,8 @@
 // start order, unknown names refused with a did-you-mean (edit distance).
 import { nearest } from '../config/suggest.js';
 import { ApiError } from './api-error.js';
-import { ALL, ERROR_CODES, type UnknownName } from './protocol.js';
+import { API_ERRORS } from '../errors.js';
+import { ALL, type UnknownName } from './protocol.js';
 
 /** The known name closest to `name`, when it is close enough to be a likely typo. */
 export function suggest(name: string, known: readonly string[]): string | null {
@@ -21,7 +22,7 @@ export function assertKnown(names: readonly string[], known: readonly string[]):
       (u) => `no such program: ${u.name}${u.suggestion ? ` (did you mean ${u.suggestion}?)` : ''}`,
     )
     .join('; ');
-  throw new ApiError(404, ERROR_CODES.UNKNOWN_PROGRAM, message, unknown);
+  throw new ApiError(404, API_ERRORS.UNKNOWN_PROGRAM, message, unknown);
 }
 
 /**

@@ -1,8 +1,7 @@
-// The control socket's versioned JSON API (/v1/...): route paths, request and response shapes
-// and error codes, shared by the daemon's control server and the appos-ctl CLI. Imports only
-// the wire shapes and the error catalogue, so the CLI loads it without the daemon's rooms.
-import { API_ERRORS } from '../errors.js';
-import type { ProgramView, State, UpstreamView } from '../wire/shapes.js';
+// The control socket's versioned JSON API (/v1/...): route paths and request and response
+// shapes, shared by the daemon's control server and the appos-ctl CLI (its error codes are
+// errors.ts's API_ERRORS). Imports only the wire shapes: the CLI loads it without the daemon.
+import type { ProgramView, State, StreamName, UpstreamView } from '../wire/shapes.js';
 
 export { DEFAULT_SOCKET } from '../wire/shapes.js';
 export type {
@@ -12,12 +11,10 @@ export type {
   ProbeView,
   ProgramView,
   State as StateName,
+  StreamName,
   UpstreamStateName,
   UpstreamView,
 } from '../wire/shapes.js';
-
-/** The stable codes of the API's errors (`{ error: { code, message } }`): see errors.ts. */
-export const ERROR_CODES = API_ERRORS;
 
 /** Every route of the API; all answer JSON except LOGS_FOLLOW, which streams NDJSON. */
 export const ROUTES = {
@@ -55,8 +52,6 @@ export const ROUTES = {
 
 /** The word that selects every program in start/stop/restart/signal. */
 export const ALL = 'all';
-
-export type StreamName = 'stdout' | 'stderr';
 
 export interface StatusResponse {
   programs: ProgramView[];

@@ -3,6 +3,8 @@
 import type { ServerResponse } from 'node:http';
 import { handleBackup, handleBackups, handleRestore } from '../backup/control.js';
 import type { BackupService } from '../backup/service.js';
+import { API_ERRORS } from '../errors.js';
+import type { Host } from '../host.js';
 import type { LogApi } from '../log/api.js';
 import type { ActionResult, ReloadResult, SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource } from '../upstreams/api.js';
@@ -12,7 +14,6 @@ import type { Query } from './exchange.js';
 import { assertKnown, selectPrograms } from './names.js';
 import {
   ALL,
-  ERROR_CODES,
   ROUTES,
   type ActionResponse,
   type ActionResultView,
@@ -55,6 +56,8 @@ export interface ControlDeps {
   /** Begins apposd's ordered shutdown; called once the answer to `shutdown` is sent. */
   shutdown(): void;
   version: string;
+  /** apposd's pid (for `version`) and umask (the socket is created 0600). */
+  host: Pick<Host, 'pid' | 'umask'>;
   logger: ControlLogger;
   /** Epoch ms of a scheduled program's next run (the scheduler's), or null. */
   nextRunAt?: (name: string) => number | null;
@@ -122,7 +125,7 @@ export function controlRoutes(
     async ({ body }: ControlRequest): Promise<ActionResponse> => {
       const { names, timeoutMs } = actionBody(body);
       if (verb !== 'stop' && supervisor.stopping) {
-        throw new ApiError(409, ERROR_CODES.STOPPING, 'apposd is shutting down');
+        throw new ApiError(409, API_ERRORS.STOPPING, 'apposd is shutting down');
       }
       const targets = selectPrograms(names, startOrder(supervisor));
       logger.info({ action: verb, programs: targets }, `control: ${verb}`);
@@ -220,16 +223,16 @@ export function controlRoutes(
 
   const backups = (): BackupService => {
     if (deps.backups) return deps.backups;
-    throw new ApiError(404, ERROR_CODES.NOT_FOUND, 'backups are not available');
+    throw new ApiError(404, API_ERRORS.NOT_FOUND, 'backups are not available');
   };
   const doctor = async (): Promise<DoctorResponse> => {
-    if (!deps.doctor) throw new ApiError(404, ERROR_CODES.NOT_FOUND, 'doctor is not available');
+    if (!deps.doctor) throw new ApiError(404, API_ERRORS.NOT_FOUND, 'doctor is not available');
     return deps.doctor();
   };
 
   const version = async (): Promise<VersionResponse> => ({
     version: deps.version,
-    pid: process.pid,
+    pid: deps.host.pid,
     uptime_s: Math.max(0, Math.round((Date.now() - supervisor.startedAt) / 100) / 10),
   });
 

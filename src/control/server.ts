@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { toErrorAnswer } from './api-error.js';
 import { answerClientError, parseTarget, readJsonBody, sendJson } from './exchange.js';
-import { ERROR_CODES } from './protocol.js';
+import { API_ERRORS } from '../errors.js';
 import { controlRoutes, type ControlDeps, type Route } from './routes.js';
 import { listenPrivately, prepareSocketPath } from './socket-file.js';
 
@@ -41,14 +41,14 @@ export async function startControlServer(deps: ControlDeps): Promise<ControlServ
     const url = req.url ?? '/';
     if (closing) {
       const message = 'apposd is shutting down';
-      return sendJson(res, 503, { error: { code: ERROR_CODES.STOPPING, message } }, true);
+      return sendJson(res, 503, { error: { code: API_ERRORS.STOPPING, message } }, true);
     }
     const { path, query } = parseTarget(url);
     const route: Route | undefined = routes.get(`${req.method} ${path}`);
     if (!route) {
       const message = `no such endpoint: ${req.method} ${url}`;
       req.resume();
-      return sendJson(res, 404, { error: { code: ERROR_CODES.NOT_FOUND, message } });
+      return sendJson(res, 404, { error: { code: API_ERRORS.NOT_FOUND, message } });
     }
     try {
       const body = route.method === 'POST' ? await readJsonBody(req, BODY_LIMIT) : undefined;
@@ -70,7 +70,7 @@ export async function startControlServer(deps: ControlDeps): Promise<ControlServ
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
     answerClientError(err, socket),
   );
-  await listenPrivately(server, deps.socket);
+  await listenPrivately(server, deps.socket, (mask) => deps.host.umask(mask));
   deps.logger.info({ socket: deps.socket }, 'control socket listening');
 
   let closed: Promise<void> | undefined;

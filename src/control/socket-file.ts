@@ -67,8 +67,13 @@ export async function prepareSocketPath(path: string): Promise<void> {
  * Binds `server` to the unix socket `path` with mode 0600 from the first moment: the umask
  * is narrowed only around the synchronous bind inside `listen()`, then the mode is set again
  * explicitly. EADDRINUSE (another daemon won the race) becomes APPOS_ERR_SOCKET_IN_USE.
+ * `umask` sets apposd's file mode creation mask and returns the previous one.
  */
-export function listenPrivately(server: Server, path: string): Promise<void> {
+export function listenPrivately(
+  server: Server,
+  path: string,
+  umask: (mask: number) => number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -86,11 +91,11 @@ export function listenPrivately(server: Server, path: string): Promise<void> {
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    const previous = process.umask(0o177);
+    const previous = umask(0o177);
     try {
       server.listen(path);
     } finally {
-      process.umask(previous);
+      umask(previous);
     }
   });
 }

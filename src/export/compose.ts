@@ -2,7 +2,7 @@
 // as depends_on conditions, the ready probe as the healthcheck, the data dir as a named volume,
 // and the edge as one apposd service in edge-only mode: the only one publishing a port.
 import { posix } from 'node:path';
-import { toYamlDocuments } from '../config/load.js';
+import { toYamlDocuments } from '../config/yaml.js';
 import type { ProgramConfig } from '../config/types.js';
 import { checkProgramKeys, containerSpec, type ContainerSpec } from './containers.js';
 import { EDGE, edgePlan } from './edge.js';

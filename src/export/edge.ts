@@ -1,6 +1,6 @@
 // The config of the exported edge: apposd alone (no programs), its routes pointing at service
 // names, each proxied route probing its upstream with the ready probe of the program behind it.
-import type { RawProbe, RawRoute } from '../config/schema.js';
+import type { RawProbe, RawRoute } from '../config/raw-config.js';
 import type { ExportInput, Findings, ProgramPlan } from './model.js';
 import { addressOf, rewriteLoopback, withDefaults, type PortMap } from './network.js';
 

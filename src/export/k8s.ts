@@ -2,7 +2,7 @@
 // initContainers of their dependents (or a Job), probes as readiness/liveness probes, one
 // PersistentVolumeClaim for the data, and the edge: a ConfigMap with its config, its Deployment
 // and the one public Service. Secrets are secretKeyRefs to a Secret the user creates.
-import { toYamlDocuments } from '../config/load.js';
+import { toYamlDocuments } from '../config/yaml.js';
 import { checkProgramKeys, containerSpec } from './containers.js';
 import { EDGE, edgePlan } from './edge.js';
 import { DATA_VOLUME, dataMountPath, k8sContainer, waitContainers } from './k8s-containers.js';

@@ -1,7 +1,7 @@
 // What every export shares: its input (the loaded config for structure, the file as written for
 // every text, so `${VAR}` references stay references), findings, and one plan per program.
 import { parseCommand } from '../config/command.js';
-import type { RawConfig, RawProbe, RawProgram } from '../config/schema.js';
+import type { RawConfig, RawProbe, RawProgram } from '../config/raw-config.js';
 import type { AppConfig, ProgramConfig } from '../config/types.js';
 
 /** The AppOS image the exported services run when a program has no `image:`. */

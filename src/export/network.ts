@@ -2,7 +2,7 @@
 // routes naming it), and the rewrite of loopback addresses into service names ("127.0.0.1:6379"
 // in the backend's env becomes "redis:6379"; the program's own bind address becomes 0.0.0.0).
 import { interpolate } from '../config/interpolate.js';
-import type { RawProbe, RawRoute } from '../config/schema.js';
+import type { RawProbe, RawRoute } from '../config/raw-config.js';
 import type { Findings, ProgramPlan } from './model.js';
 
 /** A host:port written in the file; `port` as written (it may be a `${VAR:-6379}` reference). */

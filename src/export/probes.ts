@@ -1,7 +1,7 @@
 // apposd's probes in an orchestrator's terms: a compose healthcheck (a command that exists in
 // the image: nc, wget, redis-cli), a Kubernetes probe (tcp, http and exec natively; redis as
 // exec, pocketbase as http), and a shell loop that waits for one (Kubernetes initContainers).
-import type { RawProbe } from '../config/schema.js';
+import type { RawProbe } from '../config/raw-config.js';
 import type { ProbeConfig } from '../config/types.js';
 import { composeDuration, probeArgv, type Findings } from './model.js';
 import { addressOf, withDefaults } from './network.js';

@@ -1,7 +1,8 @@
 // What the rest of apposd (control/) may ask of the log room: tails and follows of the
 // children's output, kept in a bounded in-memory ring per program.
+import type { StreamName } from '../wire/shapes.js';
 
-export type StreamName = 'stdout' | 'stderr';
+export type { StreamName } from '../wire/shapes.js';
 
 export interface LogLine {
   readonly program: string;

@@ -1,10 +1,10 @@
 // One child stream being read by the output relay: splits it into lines and delivers each to
 // apposd's stdout (or counts it as dropped while stdout is blocked), the program's file batch,
 // its tail and followers; pauses the child while the file, or a briefly slow stdout, backs up.
-import type { Logger } from 'pino';
 import type { StreamName } from './api.js';
 import type { FileSink } from './file-sink.js';
 import { LineSplitter } from './line-splitter.js';
+import type { Logger } from './pino.js';
 
 /** What an attachment asks of its relay. */
 export interface RelayHost {

@@ -2,9 +2,7 @@
 // the daemon), plus the backlog signal the output relay pauses on and the flush main awaits.
 import { EventEmitter } from 'node:events';
 import { writeSync } from 'node:fs';
-import pino from 'pino';
-
-type SonicBoom = ReturnType<typeof pino.destination>;
+import type { SonicBoom } from './pino.js';
 
 /**
  * A pino destination that reports its backlog like a Node Writable: `writableNeedDrain` turns
@@ -20,7 +18,7 @@ export class LogDestination extends EventEmitter {
   private broken = false;
 
   /**
-   * @param sonic an async sonic-boom (`pino.destination({ sync: false })`).
+   * @param sonic an async sonic-boom (asyncFdStream in pino.ts).
    * @param format turns each pino record (a JSON line) into what is written, e.g. pretty text.
    */
   constructor(

@@ -1,10 +1,9 @@
 // apposd's own log: one pino logger writing json or pretty text to stdout (fd 1) in-process
 // (no worker threads: apposd is PID 1 and stays small), and the flush main awaits before exit.
 import { isatty } from 'node:tty';
-import pino, { type Logger } from 'pino';
-import { createRequire } from 'node:module';
 import type { LogConfig } from '../config/types.js';
 import { LogDestination } from './destination.js';
+import { type Logger, asyncFdStream, pinoLogger, prettyFormatter } from './pino.js';
 
 /** Field paths censored in every record, a safety net behind "never log secrets". */
 export const REDACT_PATHS: readonly string[] = [
@@ -43,12 +42,12 @@ export function createLogger(cfg: LogConfig, opts: LoggerOptions = {}): AppLogge
   const fd = opts.fd ?? 1;
   const isTTY = opts.isTTY ?? isatty(fd);
   const format = cfg.format ?? (isTTY ? 'pretty' : 'json');
-  const sonic = pino.destination({ dest: fd, sync: false });
+  const sonic = asyncFdStream(fd);
   const destination = new LogDestination(
     sonic,
     format === 'pretty' ? prettyFormatter(isTTY) : undefined,
   );
-  const logger = pino(
+  const logger = pinoLogger(
     {
       level: cfg.level,
       base: null,
@@ -69,27 +68,4 @@ export function createLogger(cfg: LogConfig, opts: LoggerOptions = {}): AppLogge
         });
       }),
   };
-}
-
-/** One line per record: `[12:00:00.000] INFO: redis stdout | the line {"extra":"fields"}`. */
-/** pino-pretty, loaded only when pretty output is asked for (it costs start-up time). */
-function loadPrettyFactory(): typeof import('pino-pretty').prettyFactory {
-  const require = createRequire(import.meta.url);
-  return (require('pino-pretty') as typeof import('pino-pretty')).prettyFactory;
-}
-
-function prettyFormatter(colorize: boolean): (record: string) => string {
-  const prettyFactory = loadPrettyFactory();
-  return prettyFactory({
-    colorize,
-    singleLine: true,
-    translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'program,stream',
-    messageFormat: (log, messageKey) => {
-      const msg = String(log[messageKey] ?? '');
-      if (typeof log.program !== 'string') return msg;
-      const stream = typeof log.stream === 'string' ? ` ${log.stream}` : '';
-      return `${log.program}${stream} | ${msg}`;
-    },
-  });
 }

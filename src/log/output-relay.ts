@@ -3,11 +3,11 @@
 // paused while its file is backed up, or while stdout is briefly slow; a stdout that stays
 // blocked (nobody reads `docker logs`) no longer holds anything back: its lines are dropped and
 // counted, and a notice says how many once it drains.
-import pino, { type Logger } from 'pino';
 import type { OutputSink } from '../supervisor/api.js';
 import type { LogApi, LogLine, StreamName } from './api.js';
 import { Attachment, type AttachmentTarget, type RelayHost } from './attachment.js';
 import { FileSink } from './file-sink.js';
+import { type Logger, destinationOf } from './pino.js';
 import { Tails } from './tails.js';
 
 /** Bytes of output kept per program (and for tailAll) unless `tailBytes` says otherwise. */
@@ -260,7 +260,7 @@ export class OutputRelay implements OutputSink, LogApi {
 
 /** The logger's destination when it can report a backlog, else undefined. */
 function drainableOf(logger: Logger): Drainable | undefined {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  const stream = destinationOf(logger);
   if (typeof stream !== 'object' || stream === null) return undefined;
   const candidate = stream as Partial<Drainable>;
   if (typeof candidate.writableNeedDrain !== 'boolean' || typeof candidate.on !== 'function') {

@@ -3,7 +3,7 @@
 // probe left running in the background, the whole process group is SIGKILLed.
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { ProbeCheck } from './types.js';
+import type { ProbeCheck, ProbeHost } from './types.js';
 
 const TAIL_BYTES = 4096;
 const MAX_LINE = 200;
@@ -28,17 +28,17 @@ export function lastLine(text: string): string {
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line;
 }
 
-function killGroup(pid: number | undefined): void {
+function killGroup(host: ProbeHost, pid: number | undefined): void {
   if (pid === undefined) return;
   try {
-    process.kill(-pid, 'SIGKILL');
+    host.kill(-pid, 'SIGKILL');
   } catch {
     // ESRCH: the group is already gone
   }
 }
 
 /** Runs `cfg.argv`; rejects with "exit code N: <last stderr line>" on failure. */
-export const execCheck: ProbeCheck = (cfg, signal) =>
+export const execCheck: ProbeCheck = (cfg, signal, host) =>
   new Promise<void>((resolve, reject) => {
     const [file, ...args] = cfg.argv;
     if (!file) throw new Error('exec probe has an empty argv');
@@ -50,7 +50,7 @@ export const execCheck: ProbeCheck = (cfg, signal) =>
     let failure: Error | undefined;
     const onAbort = (): void => {
       failure = new Error('aborted');
-      killGroup(child.pid);
+      killGroup(host, child.pid);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     child.once('error', (err) => {
@@ -66,7 +66,7 @@ export const execCheck: ProbeCheck = (cfg, signal) =>
     child.once('close', (code, sig) => {
       clearTimeout(drain);
       signal.removeEventListener('abort', onAbort);
-      killGroup(child.pid);
+      killGroup(host, child.pid);
       if (failure) return reject(failure);
       if (code === 0) return resolve();
       const line = lastLine(stderr()) || lastLine(stdout());

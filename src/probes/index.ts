@@ -2,9 +2,9 @@
 // it, and turns every failure into a secret-free outcome. Never rejects.
 import type { ProbeConfig, ProbeKind } from '../config/types.js';
 import { describeError, targetSecrets } from './redact.js';
-import type { ProbeCheck, ProbeOutcome } from './types.js';
+import type { ProbeCheck, ProbeHost, ProbeOutcome } from './types.js';
 
-export type { ProbeCheck, ProbeOutcome } from './types.js';
+export type { ProbeCheck, ProbeHost, ProbeOutcome } from './types.js';
 
 /** The check for each probe kind, loaded on first use: most programs need only one kind. */
 export const CHECKS: Readonly<Record<ProbeKind, () => Promise<ProbeCheck>>> = {
@@ -40,7 +40,11 @@ function whenAborted(signal: AbortSignal): { promise: Promise<never>; off: () =>
  * outcome then says "timed out after N ms") or when `signal` aborts ("probe stopped").
  * Resolves in every case; error messages never carry the target's userinfo or password.
  */
-export async function runProbe(cfg: ProbeConfig, signal?: AbortSignal): Promise<ProbeOutcome> {
+export async function runProbe(
+  cfg: ProbeConfig,
+  host: ProbeHost,
+  signal?: AbortSignal,
+): Promise<ProbeOutcome> {
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ProbeTimeout(cfg.timeoutMs)), cfg.timeoutMs);
@@ -53,7 +57,7 @@ export async function runProbe(cfg: ProbeConfig, signal?: AbortSignal): Promise<
     const load = CHECKS[cfg.kind];
     if (!load) throw new Error(`unknown probe kind "${String(cfg.kind)}"`);
     const check = await load();
-    await Promise.race([check(cfg, controller.signal), aborted.promise]);
+    await Promise.race([check(cfg, controller.signal, host), aborted.promise]);
   } catch (err) {
     const why = controller.signal.aborted ? controller.signal.reason : err;
     error = describeError(why, targetSecrets(cfg.target));

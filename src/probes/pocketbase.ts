@@ -15,7 +15,7 @@ export function healthUrl(base: string): string {
 }
 
 /** GETs `<target>/api/health` on a fresh connection. */
-export const pocketbaseCheck: ProbeCheck = (cfg, signal) => {
+export const pocketbaseCheck: ProbeCheck = (cfg, signal, host) => {
   const { expect: _ignored, ...rest } = cfg;
-  return httpCheck({ ...rest, target: healthUrl(cfg.target) }, signal);
+  return httpCheck({ ...rest, target: healthUrl(cfg.target) }, signal, host);
 };

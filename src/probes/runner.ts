@@ -2,7 +2,7 @@
 // check, never two at once. Counts consecutive failures; once stopped it reports nothing more.
 import type { ProbeConfig } from '../config/types.js';
 import { runProbe } from './index.js';
-import type { ProbeOutcome } from './types.js';
+import type { ProbeHost, ProbeOutcome } from './types.js';
 
 /** The shortest pause between checks, whatever the config says: no busy loops. */
 const MIN_INTERVAL_MS = 10;
@@ -14,6 +14,7 @@ export type ProbeListener = (outcome: ProbeOutcome, consecutiveFailures: number)
 export class ProbeRunner {
   readonly #cfg: ProbeConfig;
   #intervalMs: number;
+  readonly #host: ProbeHost;
   readonly #onResult: ProbeListener;
   #timer: NodeJS.Timeout | undefined;
   #inflight: AbortController | undefined;
@@ -26,11 +27,13 @@ export class ProbeRunner {
 
   /**
    * @param cfg the probe; its `intervalMs`, `timeoutMs` and `initialDelayMs` drive the schedule.
+   * @param host what the checks may ask of apposd's process (see ProbeHost).
    * @param onResult called after every check of a running runner; it should not throw (an
    *   exception is swallowed so that probing goes on).
    */
-  constructor(cfg: ProbeConfig, onResult: ProbeListener) {
+  constructor(cfg: ProbeConfig, host: ProbeHost, onResult: ProbeListener) {
     this.#cfg = cfg;
+    this.#host = host;
     this.#intervalMs = Math.max(MIN_INTERVAL_MS, cfg.intervalMs);
     this.#onResult = onResult;
   }
@@ -100,7 +103,7 @@ export class ProbeRunner {
     this.#timer = undefined;
     const controller = new AbortController();
     this.#inflight = controller;
-    const outcome = await runProbe(this.#cfg, controller.signal);
+    const outcome = await runProbe(this.#cfg, this.#host, controller.signal);
     if (epoch !== this.#epoch) return;
     this.#inflight = undefined;
     this.#lastEnd = performance.now();

@@ -3,7 +3,8 @@
 // was down runs once at start when the program says `schedule_missed: run_once`.
 import { parseCron, type CronTimes } from '../config/cron.js';
 import type { ScheduleConfig } from '../config/types.js';
-import type { State, SupervisorApi } from '../supervisor/api.js';
+import type { SupervisorApi } from '../supervisor/api.js';
+import { RESTING_STATES } from '../wire/shapes.js';
 import { ScheduleMemory } from './memory.js';
 
 /** The slice of a logger the scheduler uses. */
@@ -24,7 +25,6 @@ export interface SchedulerOptions {
 }
 
 /** States in which the last run is still going: a tick then is skipped. */
-const BUSY: ReadonlySet<State> = new Set(['STARTING', 'RUNNING', 'STOPPING', 'BACKOFF']);
 /** Longest single timer; longer waits are taken in hops (setTimeout's limit is ~24.8 days). */
 const MAX_TIMER_MS = 6 * 60 * 60_000;
 
@@ -142,7 +142,7 @@ export class Scheduler {
     this.cover(name, at);
     const status = this.opts.supervisor.get(name);
     if (!status || this.opts.supervisor.stopping) return;
-    if (BUSY.has(status.state)) {
+    if (!RESTING_STATES.has(status.state)) {
       this.note(name, `scheduled run at ${iso(at)} skipped: the last run is still going`, true);
       return;
     }

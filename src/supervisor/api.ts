@@ -16,9 +16,6 @@ export interface ExitInfo {
   readonly expected: boolean;
 }
 
-/** One probe check's result (the probes room's shape). */
-export type ProbeResult = ProbeOutcome;
-
 export interface ProgramStatus {
   readonly name: string;
   readonly kind: 'daemon' | 'oneshot';
@@ -41,8 +38,8 @@ export interface ProgramStatus {
   readonly completed: boolean;
   /** Wanted running but not spawned yet (waiting for its dependencies). */
   readonly pending?: boolean;
-  readonly readyProbe: ProbeResult | null;
-  readonly liveProbe: ProbeResult | null;
+  readonly readyProbe: ProbeOutcome | null;
+  readonly liveProbe: ProbeOutcome | null;
 }
 
 export interface JournalEntry {
@@ -64,7 +61,7 @@ export type SupervisorEvent =
       readonly type: 'probe';
       readonly program: string;
       readonly probe: 'ready' | 'live';
-      readonly result: ProbeResult;
+      readonly result: ProbeOutcome;
     }
   | { readonly type: 'stopping' }
   | { readonly type: 'stopped' };

@@ -1,5 +1,6 @@
 // How the supervisor words program events in apposd's own log: levels, fields and messages.
-import type { EventLogger, ExitInfo, ProbeResult } from './api.js';
+import type { ProbeOutcome } from '../probes/types.js';
+import type { EventLogger, ExitInfo } from './api.js';
 import { describeExit } from './exit-status.js';
 import type { Move } from './program.js';
 
@@ -13,7 +14,7 @@ export function eventLog(log: EventLogger) {
       else if (to === 'BACKOFF') log.warn(fields, msg);
       else log.info(fields, msg);
     },
-    probe(program: string, probe: 'ready' | 'live', result: ProbeResult, failures: number): void {
+    probe(program: string, probe: 'ready' | 'live', result: ProbeOutcome, failures: number): void {
       // A ready probe fails often while a program starts: say so on the 1st, 10th, 20th ...
       if (result.ok || (probe === 'ready' && failures !== 1 && failures % 10 !== 0)) return;
       const level = probe === 'live' ? 'warn' : 'debug';

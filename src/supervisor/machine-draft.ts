@@ -3,7 +3,8 @@
 import type { State } from './api.js';
 import { describeExit, seconds } from './exit-status.js';
 import type { Effect, ProgramData, StepContext, TimerKind } from './machine-types.js';
-import { RESTING_STATES, TRANSITIONS } from './program-state.js';
+import { RESTING_STATES } from '../wire/shapes.js';
+import { TRANSITIONS } from './program-state.js';
 import { failedStart } from './restart-policy.js';
 
 /** Thrown inside a step only: the event is not allowed here; the step is discarded. */

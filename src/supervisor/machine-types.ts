@@ -1,7 +1,8 @@
 // The program machine's shapes: the data it keeps per program, the events it takes, the effects
 // it asks for, and the status that data shows. Pure types and two pure functions.
 import type { ProgramConfig } from '../config/types.js';
-import type { ExitInfo, ProbeResult, ProgramStatus, State, UpstreamOutcome } from './api.js';
+import type { ProbeOutcome } from '../probes/types.js';
+import type { ExitInfo, ProgramStatus, State, UpstreamOutcome } from './api.js';
 import type { RawExit } from './exit-status.js';
 
 /** The timers a program runs; each fires a `deadline` event carrying its run number. */
@@ -34,8 +35,8 @@ export interface ProgramData {
   readonly reason: string;
   /** The last spawn error's short cause ("ENOENT"), for one-line outcomes. */
   readonly spawnError: string | null;
-  readonly readyResult: ProbeResult | null;
-  readonly liveResult: ProbeResult | null;
+  readonly readyResult: ProbeOutcome | null;
+  readonly liveResult: ProbeOutcome | null;
   /** This run stayed up for start_seconds. */
   readonly stuck: boolean;
   /** This run is being stopped on purpose: its exit is no failure. */
@@ -71,7 +72,7 @@ export type ProgramEvent =
       readonly type: 'probe';
       readonly run: number;
       readonly probe: ProbeName;
-      readonly result: ProbeResult;
+      readonly result: ProbeOutcome;
       readonly failures: number;
     }
   | {
@@ -109,7 +110,7 @@ export type Effect =
   | {
       readonly type: 'probed';
       readonly probe: ProbeName;
-      readonly result: ProbeResult;
+      readonly result: ProbeOutcome;
       readonly failures: number;
     }
   | { readonly type: 'spawned'; readonly pid: number }

@@ -1,7 +1,8 @@
 // The program machine: one pure function `step(data, event, context) -> (data, effects)` that
 // holds every transition and every guard of a program's life (its shapes: machine-types.ts).
 // No timers, processes or I/O: program.ts runs the effects. Old runs' events are dropped.
-import type { ExitInfo, ProbeResult } from './api.js';
+import type { ProbeOutcome } from '../probes/types.js';
+import type { ExitInfo } from './api.js';
 import { type RawExit, describeExit, isExpectedExit, seconds } from './exit-status.js';
 import {
   type Effect,
@@ -14,7 +15,7 @@ import {
   type TimerKind,
 } from './machine-types.js';
 import { Draft, Illegal } from './machine-draft.js';
-import { RESTING_STATES } from './program-state.js';
+import { RESTING_STATES } from '../wire/shapes.js';
 import { decideOnExit } from './restart-policy.js';
 
 /** Events that belong to one run and are dropped when that run is over. */
@@ -174,7 +175,7 @@ function exited(m: Draft, raw: RawExit, groupAlive: boolean): void {
   }
 }
 
-function probed(m: Draft, probe: ProbeName, result: ProbeResult, failures: number): void {
+function probed(m: Draft, probe: ProbeName, result: ProbeOutcome, failures: number): void {
   const d = m.d;
   // A check that ends after its phase is over is no news.
   if (d.state !== (probe === 'ready' ? 'STARTING' : 'RUNNING') || d.stopRequested) return;

@@ -73,9 +73,10 @@ export function hasMarker(pid: number, program: string): boolean {
 /**
  * Every live process that belongs to a program's tree: the leader's process group and
  * session, their descendants by parent pid, and processes carrying the program's marker
- * (daemons that double-forked out of the group). Zombies are left out: they are already dead.
+ * (daemons that double-forked out of the group). Zombies are left out: they are already dead,
+ * and so is `self` (apposd's pid).
  */
-export function programTree(leader: number | null, program: string, self = process.pid): number[] {
+export function programTree(leader: number | null, program: string, self: number): number[] {
   const procs = listProcs();
   const members = new Set<number>();
   for (const p of procs) {

@@ -2,8 +2,6 @@
 // make, and nothing else. machine.ts refuses any other move; the table test uses every edge.
 import type { State } from '../wire/shapes.js';
 
-export { RESTING_STATES } from '../wire/shapes.js';
-
 /** For each state, the states it may move to. */
 export const TRANSITIONS: Readonly<Record<State, readonly State[]>> = {
   STOPPED: ['STARTING'],

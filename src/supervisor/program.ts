@@ -2,8 +2,8 @@
 // the effects it returns (timers, spawner, probes, output). Owns its fields privately; the
 // supervisor only sends events and reads status.
 import type { ProgramConfig } from '../config/types.js';
-import { ProbeRunner } from '../probes/runner.js';
-import type { ExitInfo, OutputSink, ProbeResult, ProgramStatus, State } from './api.js';
+import type { ProbeOutcome } from '../probes/types.js';
+import type { ExitInfo, OutputSink, ProgramStatus, State } from './api.js';
 import type { UpstreamOutcome } from './api.js';
 import { step } from './machine.js';
 import {
@@ -15,7 +15,7 @@ import {
   initialData,
   statusOf,
 } from './machine-types.js';
-import { RESTING_STATES } from './program-state.js';
+import { RESTING_STATES } from '../wire/shapes.js';
 import { type ChildHandle, SpawnError, type Spawner } from './spawner.js';
 import { UpstreamEvidence } from './upstream-evidence.js';
 
@@ -32,7 +32,7 @@ export interface ProgramHooks {
   /** A state change of run `run`, with the program's status as it was right after it. */
   transition(p: Program, move: Move, status: ProgramStatus): void;
   readyChanged(p: Program, ready: boolean): void;
-  probe(p: Program, probe: ProbeName, result: ProbeResult, failures: number): void;
+  probe(p: Program, probe: ProbeName, result: ProbeOutcome, failures: number): void;
   /** Called when a process ends up spawned, with its pid, or when a spawn failed. */
   spawned(p: Program, pid: number | null, error?: string): void;
   exited(p: Program, exit: ExitInfo, requested: boolean, run: number): void;
@@ -54,7 +54,7 @@ export interface ProbeHandle {
 /** Makes the probe runner for one of a program's probes. */
 export type ProbeFactory = (
   cfg: NonNullable<ProgramConfig['ready']>,
-  onResult: (result: ProbeResult, failures: number) => void,
+  onResult: (result: ProbeOutcome, failures: number) => void,
 ) => ProbeHandle;
 
 export interface ProgramDeps {
@@ -63,14 +63,12 @@ export interface ProgramDeps {
   hooks: ProgramHooks;
   /** True once apposd is shutting down: nothing is restarted any more. */
   isStopping: () => boolean;
-  /** Defaults to the real ProbeRunner. */
-  probes?: ProbeFactory;
+  /** Makes the program's probe runners (the supervisor's real ProbeRunner, or a fake). */
+  probes: ProbeFactory;
 }
 
 /** The first ready-probe interval; it doubles up to the probe's own interval. */
 const READY_RAMP_START_MS = 25;
-
-const realProbes: ProbeFactory = (cfg, onResult) => new ProbeRunner(cfg, onResult);
 
 /** A program and its current run. Created and driven by the Supervisor only. */
 export class Program {
@@ -88,7 +86,7 @@ export class Program {
   constructor(cfg: ProgramConfig, deps: ProgramDeps) {
     this.#data = initialData(cfg);
     this.#deps = deps;
-    this.#probes = deps.probes ?? realProbes;
+    this.#probes = deps.probes;
   }
 
   get name(): string {

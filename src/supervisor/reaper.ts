@@ -3,6 +3,7 @@
 // ChildProcess.prototype.spawn and waits only for zombies outside that set (DESIGN.md).
 import { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import type { Host } from '../host.js';
 import { listProcs } from './proc.js';
 
 const WNOHANG = 1;
@@ -24,6 +25,7 @@ export class Reaper {
   private backstop: NodeJS.Timeout | null = null;
   private restoreSpawn: (() => void) | null = null;
   private readonly onSigchld = (): void => this.schedule();
+  private offSigchld: (() => void) | null = null;
   /** Total orphans reaped. */
   reaped = 0;
   #loaded: () => void = () => undefined;
@@ -35,7 +37,11 @@ export class Reaper {
     this.#loaded = resolve;
   });
 
-  constructor(private readonly opts: ReaperOptions = {}) {}
+  /** @param host apposd's pid and its SIGCHLD subscription. */
+  constructor(
+    private readonly host: Pick<Host, 'pid' | 'onSignal'>,
+    private readonly opts: ReaperOptions = {},
+  ) {}
 
   /**
    * Starts tracking node's children at once and reaping shortly after: libc is loaded on the
@@ -62,7 +68,7 @@ export class Reaper {
     this.restoreSpawn = () => {
       proto.spawn = original;
     };
-    process.on('SIGCHLD', this.onSigchld);
+    this.offSigchld = this.host.onSignal('SIGCHLD', this.onSigchld);
     this.backstop = setInterval(() => this.reap(), this.opts.backstopMs ?? 30_000);
     this.backstop.unref();
   }
@@ -77,7 +83,7 @@ export class Reaper {
       const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
       const libc = koffi.load(null);
       this.waitpid = libc.func('int waitpid(int pid, _Out_ int *status, int options)') as WaitPid;
-      if (process.pid !== 1) {
+      if (this.host.pid !== 1) {
         const prctl = libc.func(
           'int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)',
         );
@@ -103,7 +109,7 @@ export class Reaper {
     const waitpid = this.waitpid;
     if (!waitpid) return 0;
     let n = 0;
-    const self = process.pid;
+    const self = this.host.pid;
     for (const p of listProcs()) {
       if (p.state !== 'Z' || p.ppid !== self || this.tracked.has(p.pid)) continue;
       const status = [0];
@@ -118,7 +124,8 @@ export class Reaper {
 
   /** Stops reaping and restores ChildProcess.prototype.spawn. */
   dispose(): void {
-    process.off('SIGCHLD', this.onSigchld);
+    this.offSigchld?.();
+    this.offSigchld = null;
     if (this.scheduled) clearTimeout(this.scheduled);
     if (this.backstop) clearInterval(this.backstop);
     this.restoreSpawn?.();

@@ -6,7 +6,7 @@ import type { Program } from './program.js';
 /** Decides which wanted programs may start now; the supervisor calls `run` after every event. */
 export class Scheduler {
   /** Why a wanted program still waits: its unsatisfied dependency. */
-  readonly waiting = new Map<string, string>();
+  readonly #waiting = new Map<string, string>();
   #running = false;
   #again = false;
 
@@ -15,6 +15,21 @@ export class Scheduler {
     private readonly lookup: Lookup,
     private readonly stopping: () => boolean,
   ) {}
+
+  /** The dependency program `name` waits for, or undefined when it is not waiting. */
+  waitingFor(name: string): string | undefined {
+    return this.#waiting.get(name);
+  }
+
+  /** Forgets why `name` waits (it is stopped or removed). */
+  forget(name: string): void {
+    this.#waiting.delete(name);
+  }
+
+  /** Forgets every reason to wait (shutdown). */
+  forgetAll(): void {
+    this.#waiting.clear();
+  }
 
   /** Launches every wanted, resting program whose dependencies are satisfied. */
   run(): void {
@@ -39,10 +54,10 @@ export class Scheduler {
       if (!p.pending || !p.resting) continue;
       const why = blocker(p, this.lookup);
       if (why) {
-        this.waiting.set(p.name, why);
+        this.#waiting.set(p.name, why);
         continue;
       }
-      this.waiting.delete(p.name);
+      this.#waiting.delete(p.name);
       p.send({ type: 'launch', reason: p.run === 0 ? 'autostart' : 'start requested' });
     }
   }

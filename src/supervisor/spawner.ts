@@ -8,8 +8,9 @@ import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ProgramConfig } from '../config/types.js';
 import { AppError } from '../errors.js';
+import type { SignalHost } from '../host.js';
 import type { RawExit } from './exit-status.js';
-import type { ProcessOps, RunTracker } from './lineage/types.js';
+import type { RunTracker } from './lineage/types.js';
 import { PROGRAM_MARKER, groupAlive, programTree, readProc } from './proc.js';
 import { resolveIdentity } from './users.js';
 
@@ -52,87 +53,79 @@ function errnoOf(err: unknown): string {
   return typeof code === 'string' ? code : 'error';
 }
 
-/** What the real spawner needs besides node:child_process. */
-export interface SpawnerDeps {
-  /** Attributes escaped processes to their run; without one, only group and marker count. */
-  readonly tracker?: RunTracker;
-  /** apposd's pid and a signal sender (process.kill when not given). */
-  readonly ops?: ProcessOps;
+/** Sends one signal; false when the target is gone. */
+function trySend(host: SignalHost, pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    host.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** The real spawner: detached (own group and session), output piped, never through a shell. */
-export function createSpawner(deps: SpawnerDeps = {}): Spawner {
-  const { tracker } = deps;
-  const send = deps.ops?.kill ?? ((pid: number, sig: NodeJS.Signals) => process.kill(pid, sig));
-  const trySend = (pid: number, signal: NodeJS.Signals): boolean => {
+/**
+ * The real spawner: detached (own group and session), output piped, never through a shell.
+ * Signals go through `host.kill`; `host.pid` is left out of program trees. With a `tracker`,
+ * each spawn is a new run and what escaped its group is signalled, awaited and killed with it.
+ */
+export const osSpawner = (host: SignalHost, tracker?: RunTracker): Spawner => ({
+  async spawn(cfg) {
+    let identity;
     try {
-      send(pid, signal);
-      return true;
-    } catch {
-      return false;
+      identity = resolveIdentity(cfg.user, cfg.group);
+    } catch (err) {
+      throw new SpawnError((err as Error).message, (err as Error).message);
     }
-  };
-  return {
-    async spawn(cfg) {
-      let identity;
-      try {
-        identity = resolveIdentity(cfg.user, cfg.group);
-      } catch (err) {
-        throw new SpawnError((err as Error).message, (err as Error).message);
-      }
-      if (cfg.cwd !== undefined) {
-        if (!statSync(cfg.cwd, { throwIfNoEntry: false })?.isDirectory())
-          throw new SpawnError(`cwd ${cfg.cwd} is not a directory`, 'bad cwd');
-      }
-      const [file = '', ...args] = cfg.command;
-      const start = () =>
-        spawn(file, args, {
-          cwd: cfg.cwd,
-          // Only what the config lets it inherit; HOME, USER, LOGNAME follow `user`; then env.
-          env: { ...cfg.inherited, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
-          detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          uid: identity.uid,
-          gid: identity.gid,
-        });
-      // The tracker makes this fork a new run: what it starts is killed with it.
-      const sub = tracker ? tracker.spawn(cfg.name, start) : start();
-      // The exit comes from 'exit', not 'close': a double-forked grandchild may hold the pipes.
-      const exit = new Promise<RawExit>((resolve) => {
-        sub.once('exit', (code, signal) => resolve({ code, signal }));
+    if (cfg.cwd !== undefined) {
+      if (!statSync(cfg.cwd, { throwIfNoEntry: false })?.isDirectory())
+        throw new SpawnError(`cwd ${cfg.cwd} is not a directory`, 'bad cwd');
+    }
+    const [file = '', ...args] = cfg.command;
+    const start = () =>
+      spawn(file, args, {
+        cwd: cfg.cwd,
+        // Only what the config lets it inherit; HOME, USER, LOGNAME follow `user`; then env.
+        env: { ...cfg.inherited, ...identity.env, ...cfg.env, [PROGRAM_MARKER]: cfg.name },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        uid: identity.uid,
+        gid: identity.gid,
       });
-      await new Promise<void>((resolve, reject) => {
-        sub.once('spawn', () => resolve());
-        sub.once('error', (err) =>
-          reject(new SpawnError(err.message || `spawn ${file} failed`, errnoOf(err))),
-        );
-      });
-      if (sub.pid === undefined || !sub.stdout || !sub.stderr) {
-        throw new SpawnError(`spawn ${file} failed`, 'error');
-      }
-      return { pid: sub.pid, stdout: sub.stdout, stderr: sub.stderr, exit };
-    },
+    // The tracker makes this fork a new run: what it starts is killed with it.
+    const sub = tracker ? tracker.spawn(cfg.name, start) : start();
+    // The exit comes from 'exit', not 'close': a double-forked grandchild may hold the pipes.
+    const exit = new Promise<RawExit>((resolve) => {
+      sub.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    await new Promise<void>((resolve, reject) => {
+      sub.once('spawn', () => resolve());
+      sub.once('error', (err) =>
+        reject(new SpawnError(err.message || `spawn ${file} failed`, errnoOf(err))),
+      );
+    });
+    if (sub.pid === undefined || !sub.stdout || !sub.stderr) {
+      throw new SpawnError(`spawn ${file} failed`, 'error');
+    }
+    return { pid: sub.pid, stdout: sub.stdout, stderr: sub.stderr, exit };
+  },
 
-    signalGroup(pgid, signal) {
-      let reached = trySend(-pgid, signal);
-      // Escaped processes, each once: the group's members already got it.
-      for (const pid of tracker?.members(pgid) ?? []) {
-        if (readProc(pid)?.pgid !== pgid && trySend(pid, signal)) reached = true;
-      }
-      return reached;
-    },
+  signalGroup(pgid, signal) {
+    let reached = trySend(host, -pgid, signal);
+    // Escaped processes, each once: the group's members already got it.
+    for (const pid of tracker?.members(pgid) ?? []) {
+      if (readProc(pid)?.pgid !== pgid && trySend(host, pid, signal)) reached = true;
+    }
+    return reached;
+  },
 
-    killTree(leader, program) {
-      let n = tracker?.kill(leader, program) ?? 0;
-      if (leader !== null && trySend(-leader, 'SIGKILL')) n++;
-      for (const pid of programTree(leader, program, deps.ops?.self))
-        if (trySend(pid, 'SIGKILL')) n++;
-      return n;
-    },
+  killTree(leader, program) {
+    let n = tracker?.kill(leader, program) ?? 0;
+    if (leader !== null && trySend(host, -leader, 'SIGKILL')) n++;
+    for (const pid of programTree(leader, program, host.pid)) {
+      if (trySend(host, pid, 'SIGKILL')) n++;
+    }
+    return n;
+  },
 
-    groupAlive: (pgid) => groupAlive(pgid) || (tracker?.alive(pgid) ?? false),
-  };
-}
-
-/** The spawner without run tracking: process groups and the program marker only. */
-export const osSpawner: Spawner = createSpawner();
+  groupAlive: (pgid) => groupAlive(pgid) || (tracker?.alive(pgid) ?? false),
+});

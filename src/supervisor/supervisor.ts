@@ -4,6 +4,8 @@
 import { diffPrograms } from '../config/diff.js';
 import type { ProgramConfig } from '../config/types.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
+import type { SignalHost } from '../host.js';
+import { ProbeRunner } from '../probes/runner.js';
 import type {
   ActionResult,
   EventLogger,
@@ -16,11 +18,13 @@ import type {
   UpstreamOutcome,
 } from './api.js';
 import { neededForStart } from './dependencies.js';
+import { EventHub } from './event-hub.js';
 import { eventLog } from './event-log.js';
 import { Journal } from './journal.js';
 import { awaitOutcome } from './outcome.js';
 import { startOrder } from './order.js';
 import { type ProbeFactory, Program, type ProgramHooks } from './program.js';
+import { criticalEnd, programHooks } from './program-hooks.js';
 import { Scheduler } from './scheduler.js';
 import { stopEverything } from './shutdown.js';
 import { type Spawner, osSpawner } from './spawner.js';
@@ -30,8 +34,11 @@ export interface SupervisorOptions {
   shutdownTimeoutMs: number;
   sink: OutputSink;
   logger: EventLogger;
+  /** apposd's pid and kill, for the default spawner and the probes. */
+  host: SignalHost;
+  /** Default: the OS spawner; unit tests pass a fake. */
   spawner?: Spawner;
-  /** Probe runners; unit tests pass fakes. */
+  /** Default: real ProbeRunners; unit tests pass fakes. */
   probes?: ProbeFactory;
   journalSize?: number;
 }
@@ -45,7 +52,7 @@ export class Supervisor implements SupervisorApi {
   #stopping = false;
   private readonly programs = new Map<string, Program>();
   private order: Program[] = [];
-  private readonly listeners = new Set<(e: SupervisorEvent) => void>();
+  private readonly events: EventHub;
   private readonly journalLog: Journal;
   private readonly scheduler = new Scheduler(
     () => this.order,
@@ -59,13 +66,22 @@ export class Supervisor implements SupervisorApi {
     this.resolveDone = resolve;
   });
   private readonly spawner: Spawner;
+  private readonly probes: ProbeFactory;
   private readonly hooks: ProgramHooks;
   private drain: (budgetMs: number) => Promise<void> = () => Promise.resolve();
 
   constructor(private readonly opts: SupervisorOptions) {
-    this.spawner = opts.spawner ?? osSpawner;
+    this.spawner = opts.spawner ?? osSpawner(opts.host);
+    this.probes = opts.probes ?? ((cfg, onResult) => new ProbeRunner(cfg, opts.host, onResult));
     this.journalLog = new Journal(opts.journalSize ?? 2000);
-    this.hooks = this.makeHooks();
+    this.events = new EventHub(opts.logger);
+    this.hooks = programHooks({
+      journal: this.journalLog,
+      log: eventLog(opts.logger),
+      emit: (event) => this.events.emit(event),
+      statusOf: (p, status) => this.statusOf(p, status),
+      settled: (p) => this.afterStep(p),
+    });
     for (const cfg of opts.programs) this.programs.set(cfg.name, this.makeProgram(cfg));
     this.reorder();
   }
@@ -81,7 +97,7 @@ export class Supervisor implements SupervisorApi {
       sink: this.opts.sink,
       hooks: this.hooks,
       isStopping: () => this.#stopping,
-      probes: this.opts.probes,
+      probes: this.probes,
     });
   }
 
@@ -99,58 +115,21 @@ export class Supervisor implements SupervisorApi {
     this.scheduler.run();
   }
 
-  private emit(event: SupervisorEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch (err) {
-        this.opts.logger.error({ err }, 'supervisor event listener failed');
-      }
-    }
-  }
-
   /** A program's status, with the dependency it waits for as its reason. */
   private statusOf(p: Program, s: ProgramStatus = p.status()): ProgramStatus {
-    const waiting = this.scheduler.waiting.get(p.name);
+    const waiting = this.scheduler.waitingFor(p.name);
     return s.state === 'STOPPED' && s.pending === true && waiting ? { ...s, reason: waiting } : s;
   }
 
-  private makeHooks(): ProgramHooks {
-    const log = eventLog(this.opts.logger);
-    return {
-      transition: (p, move, status) => {
-        const entry = this.journalLog.record({ at: Date.now(), program: p.name, ...move });
-        log.transition(p.name, move);
-        this.emit({ type: 'transition', entry, status: this.statusOf(p, status) });
-      },
-      readyChanged: (p, ready) => this.emit({ type: 'ready', program: p.name, ready }),
-      probe: (p, probe, result, failures) => {
-        log.probe(p.name, probe, result, failures);
-        this.emit({ type: 'probe', program: p.name, probe, result });
-      },
-      spawned: (p, pid, error) => log.spawned(p.name, p.run, pid, error),
-      exited: (p, exit, requested, run) => log.exited(p.name, run, exit, requested),
-      ignored: (p, why) => log.ignored(p.name, p.run, why),
-      settled: (p) => this.afterStep(p),
-    };
-  }
-
-  /** After every event a program handled: critical exits, then whatever may start now. */
+  /** After every event a program handled: a critical program's end, then what may start now. */
   private afterStep(p: Program): void {
-    if (!this.#stopping && p.cfg.critical) {
-      if (p.state === 'FATAL') {
-        void this.shutdown(
-          ERRORS.APPOS_ERR_CRITICAL_FATAL.exit,
-          `critical program ${p.name} is FATAL: ${p.reason}`,
-          'APPOS_ERR_CRITICAL_FATAL',
-        );
-      } else if (p.state === 'EXITED' && !p.completed) {
-        void this.shutdown(
-          ERRORS.APPOS_ERR_CRITICAL_FATAL.exit,
-          `critical program ${p.name} exited and will not be restarted`,
-          'APPOS_ERR_CRITICAL_FATAL',
-        );
-      }
+    const end = this.#stopping ? null : criticalEnd(p);
+    if (end !== null) {
+      void this.shutdown(
+        ERRORS.APPOS_ERR_CRITICAL_FATAL.exit,
+        `critical program ${p.name} ${end}`,
+        'APPOS_ERR_CRITICAL_FATAL',
+      );
     }
     this.scheduler.run();
   }
@@ -192,8 +171,7 @@ export class Supervisor implements SupervisorApi {
   }
 
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener);
   }
 
   async start(name: string, timeoutMs = ACTION_TIMEOUT_MS): Promise<ActionResult> {
@@ -209,13 +187,13 @@ export class Supervisor implements SupervisorApi {
     return awaitOutcome(p, {
       timeoutMs,
       lookup: this.lookup,
-      waiting: (name) => this.scheduler.waiting.get(name),
+      waiting: (name) => this.scheduler.waitingFor(name),
       subscribe: (l) => this.subscribe(l),
     });
   }
 
   private stopProgram(p: Program, reason: string): Promise<void> {
-    this.scheduler.waiting.delete(p.name);
+    this.scheduler.forget(p.name);
     return p.stop(reason);
   }
 
@@ -258,7 +236,7 @@ export class Supervisor implements SupervisorApi {
     for (const name of diff.removed) {
       this.programs.get(name)?.dispose();
       this.programs.delete(name);
-      this.scheduler.waiting.delete(name);
+      this.scheduler.forget(name);
       await this.opts.sink.close(name).catch(() => undefined);
     }
     for (const name of diff.changed) {
@@ -288,8 +266,8 @@ export class Supervisor implements SupervisorApi {
       errorCode ? { reason, exitCode: code, code: errorCode } : { reason, exitCode: code },
       `shutting down: ${reason}`,
     );
-    this.emit({ type: 'stopping' });
-    this.scheduler.waiting.clear();
+    this.events.emit({ type: 'stopping' });
+    this.scheduler.forgetAll();
     for (const p of this.order) p.send({ type: 'unwant' });
     this.shutdownPromise = stopEverything({
       order: this.order,
@@ -297,7 +275,7 @@ export class Supervisor implements SupervisorApi {
       drain: this.drain,
       logger: this.opts.logger,
     }).then(() => {
-      this.emit({ type: 'stopped' });
+      this.events.emit({ type: 'stopped' });
       this.resolveDone(code);
       return code;
     });

@@ -4,7 +4,7 @@
 import { upstreamName } from '../config/address.js';
 import type { ProbeConfig, RouteConfig } from '../config/types.js';
 import { ProbeRunner } from '../probes/runner.js';
-import type { ProbeOutcome } from '../probes/types.js';
+import type { ProbeHost, ProbeOutcome } from '../probes/types.js';
 import type { UpstreamSource, UpstreamState, UpstreamStatus } from './api.js';
 
 interface Entry {
@@ -34,6 +34,8 @@ export class UpstreamMonitor implements UpstreamSource {
 
   constructor(
     routes: readonly RouteConfig[],
+    /** What the probes may ask of apposd's process. */
+    private readonly host: ProbeHost,
     private readonly now: () => number = Date.now,
   ) {
     this.setRoutes(routes);
@@ -78,7 +80,7 @@ export class UpstreamMonitor implements UpstreamSource {
       const entry: Entry = {
         probe,
         key: JSON.stringify(probe),
-        runner: new ProbeRunner(probe, (outcome, failures) =>
+        runner: new ProbeRunner(probe, this.host, (outcome, failures) =>
           this.onCheck(entry, outcome, failures),
         ),
         status: {

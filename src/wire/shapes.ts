@@ -20,6 +20,9 @@ export const RESTING_STATES: ReadonlySet<State> = new Set<State>(['STOPPED', 'EX
 /** A probed upstream's state: UNKNOWN until its first check; UP after a pass; DOWN after failures. */
 export type UpstreamStateName = 'UNKNOWN' | 'UP' | 'DOWN';
 
+/** A program's output stream. */
+export type StreamName = 'stdout' | 'stderr';
+
 /** The socket used when neither `--socket` nor `$APPOS_CTL_SOCKET` is given. */
 export const DEFAULT_SOCKET = '/run/appos/ctl.sock';
 

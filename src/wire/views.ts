@@ -1,7 +1,8 @@
 // Turns the supervisor's in-memory data into the wire shapes (shapes.ts): ISO times, snake_case,
 // relative seconds computed once. The health verdict shared by GET /api/health and
 // `appos-ctl health` lives here: from memory only (no I/O), with no config values.
-import type { ExitInfo, ProbeResult, ProgramStatus, SupervisorApi } from '../supervisor/api.js';
+import type { ProbeOutcome } from '../probes/types.js';
+import type { ExitInfo, ProgramStatus, SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource, UpstreamStatus } from '../upstreams/api.js';
 import type {
   ExitView,
@@ -21,7 +22,7 @@ export const secondsOf = (ms: number): number => Math.max(0, Math.round(ms / 100
 const round1 = (ms: number): number => Math.round(ms / 100) / 10;
 
 /** A probe result (a program's or a probed upstream's) as the API shows it. */
-export function probeView(p: ProbeResult | null): ProbeView | null {
+export function probeView(p: ProbeOutcome | null): ProbeView | null {
   if (!p) return null;
   const view: ProbeView = { ok: p.ok, latency_ms: Math.round(p.latencyMs), at: iso(p.at) };
   if (p.error !== undefined) view.error = p.error;

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROUTES } from '../../src/control/protocol.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import { checkAnswer, contentType, requestArb, send } from '../helpers/control-fuzz.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
+import { FakeLogs } from '../helpers/fake-logs.js';
+import { FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
 import { tempDir } from '../helpers/temp.js';
 
 const tmp = tempDir('apposd-cfuzz-');
@@ -29,6 +30,7 @@ beforeAll(async () => {
     reload: async () => ({ added: [], changed: [], removed: [] }),
     shutdown: () => undefined,
     version: '0.0.0-fuzz',
+    host: process,
     logger: {
       info: () => undefined,
       warn: () => undefined,

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, follow } from '../../src/control/client.js';
 import { ROUTES, type StatusResponse } from '../../src/control/protocol.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
+import { FakeLogs } from '../helpers/fake-logs.js';
+import { FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -30,6 +31,7 @@ beforeEach(async () => {
     reload: async () => ({ added: [], changed: [], removed: [] }),
     shutdown: () => undefined,
     version: '0.0.1',
+    host: process,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
 });

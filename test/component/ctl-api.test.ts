@@ -8,7 +8,8 @@ import { call, CtlError, follow } from '../../src/control/client.js';
 import { ROUTES, type FollowMessage, type StatusResponse } from '../../src/control/protocol.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import { AppError } from '../../src/errors.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
+import { FakeLogs } from '../helpers/fake-logs.js';
+import { FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
 import { runCtl } from '../helpers/run-ctl.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -38,6 +39,7 @@ beforeEach(async () => {
     },
     shutdown: () => undefined,
     version: '0.0.1',
+    host: process,
     logger: {
       info: () => undefined,
       warn: () => undefined,

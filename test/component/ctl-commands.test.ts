@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlServer } from '../../src/control/server.js';
 import { startControlServer } from '../../src/control/server.js';
 import type { StatusResponse } from '../../src/control/protocol.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
+import { FakeLogs } from '../helpers/fake-logs.js';
+import { FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
 import { CTL, runCtl, spawnCtl } from '../helpers/run-ctl.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -40,6 +41,7 @@ beforeEach(async () => {
     reload: async () => supervisor.reload(),
     shutdown: () => void shutdowns++,
     version: '9.8.7',
+    host: process,
     logger: silent,
   });
 });

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlDeps, ControlServer } from '../../src/control/server.js';
 import { startControlServer } from '../../src/control/server.js';
 import { listenPrivately } from '../../src/control/socket-file.js';
-import { FakeLogs, FakeSupervisor, programStatus } from '../helpers/fake-control.js';
+import { FakeLogs } from '../helpers/fake-logs.js';
+import { FakeSupervisor, programStatus } from '../helpers/fake-supervisor.js';
 import { runCtl } from '../helpers/run-ctl.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -27,6 +28,7 @@ function deps(socket: string): ControlDeps {
     reload: async () => ({ added: [], changed: [], removed: [] }),
     shutdown: () => undefined,
     version: '1.2.3',
+    host: process,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
 }
@@ -99,7 +101,7 @@ describe('permissions', () => {
   it('binds with mode 0600 from the first moment', async () => {
     const socket = join(tmp.path, 'early.sock');
     const server = createServer();
-    const listening = listenPrivately(server, socket);
+    const listening = listenPrivately(server, socket, process.umask);
     expect(mode(socket)).toBe(0o600);
     await listening;
     await new Promise((resolve) => server.close(resolve));

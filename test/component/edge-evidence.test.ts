@@ -4,7 +4,7 @@
 import { createServer as createHttp } from 'node:http';
 import { createServer as createNet, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { freePort } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';

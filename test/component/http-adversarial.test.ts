@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyRoute } from '../../src/http/routes.js';
 import type { UpstreamOutcome } from '../../src/http/upstream-outcome.js';
 import { createHttpServer } from '../../src/http/server.js';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { rawExchange, send, statusOf } from '../helpers/http-client.js';
 import { captureLogger, httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { DASHBOARD_DIR } from '../helpers/http-upstreams.js';

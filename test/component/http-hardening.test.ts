@@ -3,7 +3,7 @@
 // for a stalled body; each answer with the security headers, and the edge still serving.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { rawExchange, send, statusOf } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { DASHBOARD_DIR, startBackend, type Upstream } from '../helpers/http-upstreams.js';

@@ -1,7 +1,7 @@
 // GET|HEAD /api/health on the public listener: CONTRACT.md's shape, 200/503 from the
 // supervisor's view, answered before any /api route, and nothing secret in it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { startBackend, type Upstream } from '../helpers/http-upstreams.js';

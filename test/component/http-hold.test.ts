@@ -4,7 +4,8 @@
 import { Agent } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
+import { requestsRead } from '../helpers/edge-sockets.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { startBackend, type Upstream } from '../helpers/http-upstreams.js';
@@ -47,7 +48,9 @@ describe('hold', () => {
     t.supervisor.down('backend', 'BACKOFF');
     const started = Date.now();
     const pending = Promise.all([1, 2, 3].map(() => send(`${t.base}/api/hello`)));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => requestsRead(t.port) === 3, { what: 'three held requests' });
+    // The restart takes 300 ms: the hold the elapsed-time check below measures.
+    await new Promise((r) => setTimeout(r, Math.max(0, 300 - (Date.now() - started))));
     t.supervisor.set('backend', { state: 'STARTING' });
     t.supervisor.set('backend', { state: 'RUNNING', ready: true });
     const replies = await pending;
@@ -93,7 +96,7 @@ describe('hold', () => {
     t.supervisor.down('backend', 'BACKOFF');
     const started = Date.now();
     const pending = send(`${t.base}/api/hello`);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => requestsRead(t.port) === 1, { what: 'a held request' });
     t.supervisor.set('backend', { state: 'FATAL' });
     const r = await pending;
     expect(r.status).toBe(503);
@@ -105,7 +108,7 @@ describe('hold', () => {
     const t = await edgeWithHold(1500, 2);
     t.supervisor.down('backend', 'BACKOFF');
     const held = [send(`${t.base}/api/hello`), send(`${t.base}/api/hello`)];
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => requestsRead(t.port) === 2, { what: 'two held requests' });
     const started = Date.now();
     const third = await send(`${t.base}/api/hello`);
     expect(third.status).toBe(503);
@@ -122,7 +125,7 @@ describe('hold', () => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => requestsRead(t.port) === 1, { what: 'a held upgrade' });
     t.supervisor.up('backend');
     await opened;
     const echo = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));

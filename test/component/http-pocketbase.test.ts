@@ -4,7 +4,7 @@
 import PocketBase from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEventSource } from '../helpers/http-event-source.js';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { startPocketBase, type PocketBase as PbProcess } from '../helpers/http-upstreams.js';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { rawExchange, send, statusOf } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { startBackend, type Upstream } from '../helpers/http-upstreams.js';

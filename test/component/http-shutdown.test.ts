@@ -4,10 +4,12 @@
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
+import { requestsRead } from '../helpers/edge-sockets.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge } from '../helpers/http-edge.js';
 import { DASHBOARD_DIR, startBackend, type Upstream } from '../helpers/http-upstreams.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let backend: Upstream;
 
@@ -32,7 +34,7 @@ describe('shutdown', () => {
     const agent = new Agent({ keepAlive: true });
     try {
       const inFlight = send(`${t.base}/api/slow?ms=500`, { agent });
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => requestsRead(t.port) === 1, { what: 'the request in flight' });
       t.edge.beginShutdown();
       expect(t.edge.address()).toBeNull();
       await expect(send(`${t.base}/api/hello`)).rejects.toThrow(/ECONNREFUSED/);
@@ -51,7 +53,7 @@ describe('shutdown', () => {
       t.supervisor.down('backend', 'BACKOFF');
       const started = Date.now();
       const held = send(`${t.base}/api/hello`);
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => requestsRead(t.port) === 1, { what: 'a held request' });
       t.edge.beginShutdown();
       const r = await held;
       expect(r.status).toBe(503);
@@ -70,7 +72,7 @@ describe('shutdown', () => {
     ws.on('error', () => undefined);
     const sse = send(`${t.base}/api/events?n=100&ms=100`).catch(() => 'cut');
     const slow = send(`${t.base}/api/slow?ms=5000`).catch(() => 'cut');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => requestsRead(t.port) === 3, { what: 'websocket, stream and request' });
     const started = Date.now();
     await t.close(600);
     const took = Date.now() - started;

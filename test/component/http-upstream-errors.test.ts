@@ -3,7 +3,7 @@
 // program and its state; recovery without restarting the edge.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { startBackend, type Upstream } from '../helpers/http-upstreams.js';

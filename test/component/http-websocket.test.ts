@@ -2,7 +2,7 @@
 // outlive every idle timeout, and a backend killed under an open socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FakeSupervisor } from '../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { rawExchange, send, statusOf } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { DASHBOARD_DIR, startBackend, type Upstream } from '../helpers/http-upstreams.js';

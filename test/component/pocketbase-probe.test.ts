@@ -1,15 +1,13 @@
 // The pocketbase probe's request, seen by a real server: the path the SDK's health.check()
 // asked for under any base path, no credentials sent; and the https path of the http probe.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProbe } from '../../src/probes/index.js';
 import { healthUrl } from '../../src/probes/pocketbase.js';
 import { probeConfig } from '../fixtures/probes/config.js';
-import { tempDir } from '../helpers/temp.js';
+import { selfSignedCert } from '../fixtures/probes/servers.js';
 
 const servers: Server[] = [];
 
@@ -50,6 +48,7 @@ describe('pocketbase probe (recording server)', () => {
     );
     const outcome = await runProbe(
       probeConfig({ kind: 'pocketbase', target: `http://admin:hunter2@127.0.0.1:${port}/pb/` }),
+      process,
     );
     expect(outcome).toMatchObject({ ok: true });
     expect(seen).toHaveLength(1);
@@ -60,37 +59,20 @@ describe('pocketbase probe (recording server)', () => {
 
 describe('http probe over https', () => {
   it('speaks TLS and refuses a certificate it cannot verify', async () => {
-    const dir = tempDir('apposd-probe-https-');
+    const tls = selfSignedCert();
     try {
-      const key = join(dir.path, 'key.pem');
-      const cert = join(dir.path, 'cert.pem');
-      const made = spawnSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-        ].concat(['-keyout', key, '-out', cert]),
-        { stdio: 'ignore' },
-      );
-      expect(made.status).toBe(0);
       const server = createTlsServer(
-        { key: readFileSync(key), cert: readFileSync(cert) },
+        { key: readFileSync(tls.key), cert: readFileSync(tls.cert) },
         (_req, res) => res.end('ok'),
       );
       const port = await listen(server);
       const outcome = await runProbe(
         probeConfig({ kind: 'http', target: `https://127.0.0.1:${port}/` }),
+        process,
       );
       expect(outcome).toMatchObject({ ok: false, error: 'self-signed certificate' });
     } finally {
-      dir.cleanup();
+      tls.cleanup();
     }
   });
 });

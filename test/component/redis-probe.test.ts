@@ -54,7 +54,7 @@ async function byteByByte(socket: Socket, text: string): Promise<void> {
 }
 
 const redis = (target: string, timeoutMs = 1000) =>
-  runProbe(probeConfig({ kind: 'redis', target, timeoutMs }));
+  runProbe(probeConfig({ kind: 'redis', target, timeoutMs }), process);
 
 const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap');
 

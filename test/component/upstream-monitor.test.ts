@@ -48,7 +48,7 @@ describe('UpstreamMonitor', () => {
     const port = await freePort();
     server = await listen(port);
     const name = `127.0.0.1:${port}`;
-    monitor = new UpstreamMonitor([route('/a', port, probe(port)), route('/b', port)]);
+    monitor = new UpstreamMonitor([route('/a', port, probe(port)), route('/b', port)], process);
     expect(monitor.status()).toEqual([
       expect.objectContaining({ name, state: 'UNKNOWN', wasUp: false, probe: null }),
     ]);
@@ -75,7 +75,7 @@ describe('UpstreamMonitor', () => {
   test('is DOWN at the first failure when it was never up; a reload drops it', async () => {
     const port = await freePort();
     const name = `127.0.0.1:${port}`;
-    monitor = new UpstreamMonitor([route('/a', port, probe(port, 5))]);
+    monitor = new UpstreamMonitor([route('/a', port, probe(port, 5))], process);
     monitor.start();
     await waitFor(() => monitor!.get(name)?.state === 'DOWN', { what: 'DOWN' });
     monitor.setRoutes([route('/a', port)]);

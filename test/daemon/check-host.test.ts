@@ -3,18 +3,22 @@
 // cwd or env_file, a route whose upstream is apposd's own listener. `--host-independent`
 // skips the host checks; the production config passes with it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAIN, NODE, ROOT } from '../helpers/daemon.js';
+import { tempConfigs } from '../helpers/config-file.js';
 import { tempDir } from '../helpers/temp.js';
 
 const tmp = tempDir('apposd-host-');
-afterAll(() => tmp.cleanup());
+const configs = tempConfigs('apposd-host-');
+afterAll(() => {
+  tmp.cleanup();
+  configs.cleanup();
+});
 
 function apposd(yaml: string, args: string[]) {
-  const file = join(tmp.path, `c${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, yaml);
+  const file = configs.write(yaml);
   const marker = join(tmp.path, `started-${Math.random().toString(36).slice(2)}`);
   const r = spawnSync(NODE, [MAIN, ...args, '--config', file], {
     encoding: 'utf8',

@@ -1,14 +1,19 @@
 // Bad input: every case exits 78 with one readable report and starts nothing; a missing
 // binary makes only that program FATAL while the others run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Daemon, MAIN, NODE, fixture } from '../helpers/daemon.js';
+import { tempConfigs } from '../helpers/config-file.js';
 import { tempDir } from '../helpers/temp.js';
 
 const tmp = tempDir('apposd-cfg-');
-afterAll(() => tmp.cleanup());
+const configs = tempConfigs('apposd-cfg-');
+afterAll(() => {
+  tmp.cleanup();
+  configs.cleanup();
+});
 
 let d: Daemon | undefined;
 afterEach(async () => {
@@ -17,8 +22,7 @@ afterEach(async () => {
 });
 
 function apposd(yaml: string, args: string[] = [], env: Record<string, string> = {}) {
-  const file = join(tmp.path, `c${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, yaml);
+  const file = configs.write(yaml);
   const marker = join(tmp.path, `started-${Math.random().toString(36).slice(2)}`);
   const r = spawnSync(NODE, [MAIN, ...args, '--config', file], {
     encoding: 'utf8',

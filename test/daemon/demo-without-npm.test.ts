@@ -3,12 +3,11 @@
 // default path into node_modules) and the example backend, and brings the whole stack up.
 // `appos-ctl journal` on that stack ends its last line with a newline.
 import { spawnSync } from 'node:child_process';
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CTL, Daemon, NODE, ROOT } from '../helpers/daemon.js';
-import { health } from '../helpers/edge-daemon.js';
+import { CTL, Daemon, NODE } from '../helpers/daemon.js';
+import { health, startDemo } from '../helpers/edge-daemon.js';
 import { send } from '../helpers/http-client.js';
-import { freePort } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let d: Daemon | undefined;
@@ -30,23 +29,9 @@ describe('the demo stack without npm', () => {
     });
     expect(which.status, 'pocketbase must not be on this PATH').not.toBe(0);
 
-    const [httpPort, redisPort, pbPort, backendPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const env: Record<string, string> = {
-      PATH: PATH_WITHOUT_NPM,
-      APPOS_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-      REDIS_PORT: String(redisPort),
-      POCKETBASE_PORT: String(pbPort),
-      BACKEND_PORT: String(backendPort),
-      APPOS_DATA_DIR: '$DIR/data',
-      APPOS_CTL_SOCKET: '$DIR/ctl.sock',
-    };
-    d = Daemon.startWithConfig(join(ROOT, 'config/demo.yaml'), { cwd: ROOT, env });
-    const base = `http://127.0.0.1:${httpPort}`;
+    const demo = await startDemo(PATH_WITHOUT_NPM);
+    d = demo.d;
+    const { base } = demo;
 
     const h = await waitFor(
       async () => {

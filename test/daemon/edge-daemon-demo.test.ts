@@ -3,13 +3,12 @@
 // and the control socket moved by environment; all up and ready, every route answering, and a
 // SIGTERM that exits 0 with no process left.
 import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Daemon, ROOT, alive } from '../helpers/daemon.js';
-import { health } from '../helpers/edge-daemon.js';
+import { health, startDemo } from '../helpers/edge-daemon.js';
 import { send } from '../helpers/http-client.js';
-import { freePort } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let d: Daemon | undefined;
@@ -43,24 +42,9 @@ function echoOnce(url: string, text: string): Promise<string> {
 
 describe('the demo stack (npm start)', () => {
   it('brings up redis, PocketBase, the backend and the dashboard behind the edge', async () => {
-    const [httpPort, redisPort, pbPort, backendPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const env: Record<string, string> = {
-      // As `npm start` does: node_modules/.bin (pocketbase) first on PATH.
-      PATH: [join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter),
-      APPOS_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-      REDIS_PORT: String(redisPort),
-      POCKETBASE_PORT: String(pbPort),
-      BACKEND_PORT: String(backendPort),
-      APPOS_DATA_DIR: '$DIR/data',
-      APPOS_CTL_SOCKET: '$DIR/ctl.sock',
-    };
-    d = Daemon.startWithConfig(join(ROOT, 'config/demo.yaml'), { cwd: ROOT, env });
-    const base = `http://127.0.0.1:${httpPort}`;
+    const demo = await startDemo();
+    d = demo.d;
+    const { base } = demo;
     const started = Date.now();
 
     await d.waitState('backend', 'RUNNING', 45_000);
@@ -111,7 +95,7 @@ describe('the demo stack (npm start)', () => {
     expect(deep.status).toBe(200);
     expect(deep.text()).toBe(index);
 
-    expect(await echoOnce(`ws://127.0.0.1:${httpPort}/terminal`, 'demo')).toBe('demo');
+    expect(await echoOnce(`ws://127.0.0.1:${demo.port}/terminal`, 'demo')).toBe('demo');
 
     // Data, logs and the control socket are where the environment put them.
     for (const sub of ['data/redis', 'data/pocketbase', 'data/logs', 'ctl.sock']) {

@@ -1,8 +1,6 @@
 // The edge's evidence restarts a hung program: a real supervisor runs a backend that accepts
 // connections and never answers; after the route's unhealthy_after timeouts in a row it is
 // restarted like a failed live probe. Real child process, real sockets, real edge.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createHttpServer, type HttpEdge } from '../../src/http/server.js';
@@ -10,6 +8,7 @@ import type { OutputSink } from '../../src/supervisor/api.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { healthReport } from '../../src/wire/views.js';
 import { NODE, fixture } from '../helpers/daemon.js';
+import { writeConfig } from '../helpers/config-file.js';
 import { captureLogger } from '../helpers/http-edge.js';
 import { freePort, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -36,9 +35,8 @@ describe('edge evidence, end to end', () => {
     { timeout: 90_000 },
     async () => {
       const port = await freePort();
-      const file = join(tmp.path, 'appos.yaml');
-      writeFileSync(
-        file,
+      const file = writeConfig(
+        tmp.path,
         `
 http:
   listen: 127.0.0.1:0
@@ -62,6 +60,7 @@ programs:
         shutdownTimeoutMs: 5_000,
         sink,
         logger,
+        host: process,
       });
       supervisor.boot();
       const sup = supervisor;

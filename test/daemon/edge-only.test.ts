@@ -131,10 +131,12 @@ describe('apposd as the edge alone', () => {
     await b.kill();
     const down = await waitFor(
       async () => {
+        // A probe in flight at the kill fails with "socket hang up"; the next ones are refused.
         const r = await send(`${base}/healthz`);
-        return r.status === 503 ? r : undefined;
+        const probe = r.status === 503 ? String((r.json() as { probe?: unknown }).probe) : '';
+        return /ECONN/.test(probe) ? r : undefined;
       },
-      { timeoutMs: 10_000, what: 'a 503 for the killed upstream' },
+      { timeoutMs: 10_000, what: 'a 503 naming the refused probe of the killed upstream' },
     );
     expect(down.headers['retry-after']).toBeDefined();
     const body = down.json() as Record<string, unknown>;

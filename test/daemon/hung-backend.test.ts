@@ -2,12 +2,10 @@
 // /api/health turns unhealthy (backend healthy: false, the stack degraded) within the backend's live probe window (interval x retries +
 // timeout), the backend is restarted (a new pid, RUNNING and ready), and no request sent
 // meanwhile waits past its deadline (the listener's 60 s idle timeout).
-import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Daemon, ROOT } from '../helpers/daemon.js';
-import { health } from '../helpers/edge-daemon.js';
+import { Daemon } from '../helpers/daemon.js';
+import { health, startDemo } from '../helpers/edge-daemon.js';
 import { send } from '../helpers/http-client.js';
-import { freePort } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let d: Daemon | undefined;
@@ -34,23 +32,9 @@ describe('a hung backend (SIGSTOP) under the demo config', () => {
     'turns /api/health unhealthy, restarts the backend, and no request waits past its deadline',
     { timeout: 150_000 },
     async () => {
-      const [httpPort, redisPort, pbPort, backendPort] = [
-        await freePort(),
-        await freePort(),
-        await freePort(),
-        await freePort(),
-      ];
-      const env: Record<string, string> = {
-        PATH: [join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter),
-        APPOS_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-        REDIS_PORT: String(redisPort),
-        POCKETBASE_PORT: String(pbPort),
-        BACKEND_PORT: String(backendPort),
-        APPOS_DATA_DIR: '$DIR/data',
-        APPOS_CTL_SOCKET: '$DIR/ctl.sock',
-      };
-      d = Daemon.startWithConfig(join(ROOT, 'config/demo.yaml'), { cwd: ROOT, env });
-      const base = `http://127.0.0.1:${httpPort}`;
+      const demo = await startDemo();
+      d = demo.d;
+      const { base } = demo;
       await d.waitState('backend', 'RUNNING', 60_000);
       await waitFor(async () => (await health(base)).status === 200, {
         timeoutMs: 30_000,

@@ -56,7 +56,7 @@ describe('apposd as PID 1', () => {
 shutdown_timeout: 5s
 programs:
   orphans:
-    command: [sh, ${fixture('orphans.sh')}, "200", "1"]
+    command: [sh, ${fixture('orphans.sh')}, "200", "6"]
     start_seconds: 100ms
   seven:
     command: [${NODE}, ${fixture('exit-with.mjs')}, "7", "600"]
@@ -94,12 +94,13 @@ programs:
     const killed = await d.waitState('victim', 'EXITED');
     expect(killed.reason).toBe('exited (killed by SIGKILL)');
 
-    // The orphans (each lives 1 s) were re-parented to apposd; once they exit, none may be
+    // The orphans (each lives 6 s, long enough to outlast forking 200 and the steps above on a
+    // loaded machine) were re-parented to apposd; once they exit, none may be
     // left a zombie: without the reaper all 200 would stay.
     const orphanKids = (): number[] => childrenOf(outerPid, 'sleep');
     await waitFor(() => orphanKids().length >= 100, { what: 'orphans re-parented to apposd' });
     await waitFor(() => orphanKids().length === 0 && zombiesOf(outerPid).length === 0, {
-      timeoutMs: 15_000,
+      timeoutMs: 20_000,
       what: 'every orphan reaped',
     });
 

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
+import { writeConfig } from './config-file.js';
 import { tempDir } from './temp.js';
 import { waitFor } from './wait-for.js';
 
@@ -98,11 +99,8 @@ export class Daemon {
    */
   static start(yaml: string, opts: DaemonOptions = {}): Daemon {
     const { path: dir, cleanup } = tempDir('apposd-it-');
-    const configPath = join(dir, 'config.yaml');
+    const configPath = writeConfig(dir, yaml.replaceAll('$DIR', dir), opts.files, 'config.yaml');
     const socket = join(dir, 'ctl.sock');
-    writeFileSync(configPath, yaml.replaceAll('$DIR', dir));
-    for (const [name, text] of Object.entries(opts.files ?? {}))
-      writeFileSync(join(dir, name), text);
     return new Daemon(dir, configPath, socket, cleanup, opts);
   }
 

@@ -2,7 +2,7 @@
 // an HTTP ready probe), on free loopback ports, for the edge-daemon integration tests; plus a
 // bounded client load loop and small readers of the edge's answers.
 import { Agent } from 'node:http';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Daemon, NODE, ROOT } from './daemon.js';
 import { send } from './http-client.js';
 import { freePort } from './temp.js';
@@ -168,4 +168,33 @@ export interface HealthBody {
       probe?: { ok: boolean; latency_ms: number; at: string; error?: string } | null;
     }
   >;
+}
+
+/** The PATH `npm start` runs with: node_modules/.bin (pocketbase) first. */
+export const NPM_PATH = [join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter);
+
+/**
+ * Starts apposd on the repository's config/demo.yaml from the repository root, as `npm start`
+ * does, with every port free and the data dir and control socket in the daemon's temp dir.
+ */
+export async function startDemo(
+  path = NPM_PATH,
+): Promise<{ d: Daemon; base: string; port: number }> {
+  const [httpPort, redisPort, pbPort, backendPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const env: Record<string, string> = {
+    PATH: path,
+    APPOS_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+    REDIS_PORT: String(redisPort),
+    POCKETBASE_PORT: String(pbPort),
+    BACKEND_PORT: String(backendPort),
+    APPOS_DATA_DIR: '$DIR/data',
+    APPOS_CTL_SOCKET: '$DIR/ctl.sock',
+  };
+  const d = Daemon.startWithConfig(join(ROOT, 'config/demo.yaml'), { cwd: ROOT, env });
+  return { d, base: `http://127.0.0.1:${httpPort}`, port: httpPort };
 }

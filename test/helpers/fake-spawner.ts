@@ -2,7 +2,7 @@
 // Tests decide when a spawn succeeds or fails, when a child exits, and what a probe reports.
 import { PassThrough } from 'node:stream';
 import type { ProgramConfig } from '../../src/config/types.js';
-import type { ProbeResult } from '../../src/supervisor/api.js';
+import type { ProbeOutcome } from '../../src/probes/types.js';
 import type { RawExit } from '../../src/supervisor/exit-status.js';
 import type { ProbeFactory, ProbeHandle } from '../../src/supervisor/program.js';
 import { type ChildHandle, SpawnError, type Spawner } from '../../src/supervisor/spawner.js';
@@ -141,7 +141,7 @@ export class FakeProbes {
       },
       report: (ok, error) => {
         failures = ok ? 0 : failures + 1;
-        const result: ProbeResult = ok
+        const result: ProbeOutcome = ok
           ? { ok, at: Date.now(), latencyMs: 1 }
           : { ok, at: Date.now(), latencyMs: 1, error: error ?? 'refused' };
         onResult(result, failures);

@@ -2,7 +2,7 @@
 // a capturing logger: the building block of the HTTP integration tests.
 import type { HttpConfig, RouteConfig } from '../../src/config/types.js';
 import { createHttpServer, type HttpEdge, type HttpLimits } from '../../src/http/server.js';
-import { FakeSupervisor } from './http-fake-supervisor.js';
+import { FakeSupervisor } from './fake-supervisor.js';
 
 /** A route as a test writes it; defaults as in the config loader. */
 export type TestRoute = Partial<RouteConfig> & { path: string };

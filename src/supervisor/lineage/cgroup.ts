@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Dir, readPids, removeDir, sweepStale } from './cgroup-files.js';
-import type { Forked, ProcessOps, RunTracker } from './types.js';
+import type { SignalHost } from '../../host.js';
+import type { Forked, RunTracker } from './types.js';
 
 /** How long apposd's exit waits for its runs' cgroups to empty after killing them. */
 const CLOSE_WAIT_MS = 2_000;
@@ -24,7 +25,7 @@ export class CgroupTracker implements RunTracker {
   #seq = 0;
 
   private constructor(
-    private readonly ops: ProcessOps,
+    private readonly ops: SignalHost,
     /** apposd's own cgroup, where it returns after each fork. */
     private readonly home: string,
     /** The cgroup holding every run's cgroup. */
@@ -35,7 +36,7 @@ export class CgroupTracker implements RunTracker {
    * Makes apposd's cgroup and checks that apposd may move in and out of it; the reason (for the
    * log) when cgroup v2 is missing, read-only or not ours to change.
    */
-  static open(ops: ProcessOps): CgroupTracker | string {
+  static open(ops: SignalHost): CgroupTracker | string {
     let home: string | null;
     try {
       home = cgroup2Dir(
@@ -46,7 +47,7 @@ export class CgroupTracker implements RunTracker {
       return `cannot read /proc/self: ${(err as Error).message}`;
     }
     if (home === null) return 'no cgroup2 hierarchy holds apposd';
-    const where = join(home, `apposd-${ops.self}-${randomBytes(4).toString('hex')}`);
+    const where = join(home, `apposd-${ops.pid}-${randomBytes(4).toString('hex')}`);
     try {
       mkdirSync(where);
     } catch (err) {
@@ -98,7 +99,7 @@ export class CgroupTracker implements RunTracker {
 
   members(leader: number): number[] {
     const run = this.#runs.get(leader);
-    return run ? readPids(run.dir).filter((pid) => pid !== this.ops.self) : [];
+    return run ? readPids(run.dir).filter((pid) => pid !== this.ops.pid) : [];
   }
 
   alive(leader: number): boolean {
@@ -139,7 +140,7 @@ export class CgroupTracker implements RunTracker {
     const pids = readPids(dir);
     if (pids.length === 0) return false;
     // apposd itself is only ever inside a run's cgroup during a fork; never kill it by cgroup.
-    if (!pids.includes(this.ops.self) && existsSync(join(dir, 'cgroup.kill'))) {
+    if (!pids.includes(this.ops.pid) && existsSync(join(dir, 'cgroup.kill'))) {
       try {
         writeFileSync(join(dir, 'cgroup.kill'), '1');
         return true;
@@ -148,7 +149,7 @@ export class CgroupTracker implements RunTracker {
       }
     }
     for (const pid of pids) {
-      if (pid === this.ops.self) continue;
+      if (pid === this.ops.pid) continue;
       try {
         this.ops.kill(pid, 'SIGKILL');
       } catch {
@@ -180,7 +181,7 @@ export class CgroupTracker implements RunTracker {
   }
 
   #enter(dir: string): void {
-    writeFileSync(join(dir, 'cgroup.procs'), String(this.ops.self));
+    writeFileSync(join(dir, 'cgroup.procs'), String(this.ops.pid));
   }
 
   /** Moves apposd back to its own cgroup (tried twice); false when it could not. */

@@ -3,7 +3,8 @@
 // scan saw keeps its run after it is re-parented; a daemon born and orphaned between scans is not.
 import { type ProcInfo, listProcs, readProc } from '../proc.js';
 import { type Members, attribute } from './attribute.js';
-import type { Forked, ProcessOps, RunTracker } from './types.js';
+import type { SignalHost } from '../../host.js';
+import type { Forked, RunTracker } from './types.js';
 
 /** How often the process table is read while runs are alive. */
 const LINEAGE_SCAN_MS = 1_000;
@@ -23,7 +24,7 @@ export class LineageTracker implements RunTracker {
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly ops: ProcessOps,
+    private readonly ops: SignalHost,
     private readonly scanMs = LINEAGE_SCAN_MS,
     private readonly read: () => ProcInfo[] = listProcs,
   ) {}
@@ -43,7 +44,7 @@ export class LineageTracker implements RunTracker {
   scan(): void {
     if (this.#runs.size === 0) return;
     const seeds = new Map([...this.#runs].map(([leader, run]) => [leader, run.members]));
-    const found = attribute(this.read(), seeds, this.ops.self);
+    const found = attribute(this.read(), seeds, this.ops.pid);
     for (const [leader, run] of this.#runs) {
       const members = found.get(leader);
       if (!members || members.size === 0) this.#runs.delete(leader);
@@ -100,7 +101,7 @@ export class LineageTracker implements RunTracker {
   }
 
   #send(pid: number, signal: NodeJS.Signals): void {
-    if (pid === this.ops.self) return;
+    if (pid === this.ops.pid) return;
     try {
       this.ops.kill(pid, signal);
     } catch {

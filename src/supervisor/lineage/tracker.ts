@@ -3,23 +3,26 @@
 import { listProcs } from '../proc.js';
 import { CgroupTracker } from './cgroup.js';
 import { LineageTracker } from './lineage.js';
-import type { Forked, ProcessOps, RunTracker } from './types.js';
+import type { SignalHost } from '../../host.js';
+import type { Forked, RunTracker } from './types.js';
 
-/** `auto`: a cgroup where one is writable, else lineage; `off`: lineage only. */
-export type CgroupChoice = 'auto' | 'off';
-
-/** The tracker apposd uses, and why it is not cgroup-based when it is not. */
+/** The tracker apposd uses, and the start log record that says how (and why not by cgroup). */
 export interface OpenedTracker {
   readonly tracker: RunTracker;
-  /** Null in cgroup mode; else why no cgroup is used. */
-  readonly fallback: string | null;
+  readonly record: {
+    readonly tracking: RunTracker['mode'];
+    readonly where: string;
+    /** Null in cgroup mode; else why no cgroup is used. */
+    readonly fallback: string | null;
+  };
+  readonly message: string;
 }
 
 /** SIGKILLs every live process whose parent is apposd: all that is left of its programs. */
-export function killAdopted(ops: ProcessOps, read = listProcs): number {
+export function killAdopted(ops: SignalHost, read = listProcs): number {
   let n = 0;
   for (const p of read()) {
-    if (p.ppid !== ops.self || p.state === 'Z' || p.pid === ops.self) continue;
+    if (p.ppid !== ops.pid || p.state === 'Z' || p.pid === ops.pid) continue;
     try {
       ops.kill(p.pid, 'SIGKILL');
       n++;
@@ -33,7 +36,7 @@ export function killAdopted(ops: ProcessOps, read = listProcs): number {
 class WithSweep implements RunTracker {
   constructor(
     private readonly inner: RunTracker,
-    private readonly ops: ProcessOps,
+    private readonly ops: SignalHost,
   ) {}
   get mode(): RunTracker['mode'] {
     return this.inner.mode;
@@ -59,13 +62,18 @@ class WithSweep implements RunTracker {
   }
 }
 
-/** Opens run tracking for apposd: a cgroup when `choice` allows and one is writable. */
-export function openRunTracker(ops: ProcessOps, choice: CgroupChoice): OpenedTracker {
+/**
+ * Opens run tracking for apposd: a cgroup unless `choice` (APPOS_CGROUP) is `off` or none is
+ * writable, else lineage.
+ */
+export function openRunTracker(ops: SignalHost, choice: string | undefined): OpenedTracker {
   const cgroup =
     choice === 'off' ? 'cgroups turned off (APPOS_CGROUP=off)' : CgroupTracker.open(ops);
   const inner = typeof cgroup === 'string' ? new LineageTracker(ops) : cgroup;
+  const fallback = typeof cgroup === 'string' ? cgroup : null;
   return {
     tracker: new WithSweep(inner, ops),
-    fallback: typeof cgroup === 'string' ? cgroup : null,
+    record: { tracking: inner.mode, where: inner.where, fallback },
+    message: `processes tracked by ${inner.mode}${fallback ? ` (${fallback})` : ''}`,
   };
 }

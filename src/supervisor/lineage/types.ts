@@ -1,16 +1,8 @@
 // The shapes of run tracking: what the spawner asks of it (which processes belong to a run of a
-// program, kill them all) and what apposd's root passes in (its pid, how to send a signal).
+// program, kill them all). Trackers take src/host.ts's SignalHost (apposd's pid, kill).
 
 /** How escaped processes are attributed: a cgroup per run, or lineage read from /proc. */
 export type TrackingMode = 'cgroup' | 'lineage';
-
-/** What tracking needs of the OS that only the composition root may touch. */
-export interface ProcessOps {
-  /** apposd's own pid (in its PID namespace): never a member, never signalled. */
-  readonly self: number;
-  /** Sends a signal to one pid; throws when it is gone (like process.kill). */
-  readonly kill: (pid: number, signal: NodeJS.Signals) => void;
-}
 
 /** A child as the tracker sees it right after the fork: its pid, or none when the spawn failed. */
 export interface Forked {

@@ -1,16 +1,13 @@
 // Semantic checks, all collected: names, dependencies (unknown, cycles, oneshot conditions),
 // commands without a shell, probes, routes and the listen address.
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const configs = tempConfigs('apposd-checks-');
+afterEach(() => configs.cleanup());
 
 /** `line:col path: message` for every problem loading `file` reports. */
 function problemsOfFile(file: string): string[] {
@@ -24,10 +21,7 @@ function problemsOfFile(file: string): string[] {
 }
 
 function problems(text: string): string[] {
-  const dir = tempDir('apposd-checks-');
-  dirs.push(dir);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
+  const file = configs.write(text);
   return problemsOfFile(file);
 }
 

@@ -1,21 +1,14 @@
 // The reload diff: added, changed, removed and unchanged programs by deep equality.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { diffPrograms } from '../../../src/config/diff.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const configs = tempConfigs('apposd-diff-');
+afterEach(() => configs.cleanup());
 
 function programs(text: string, env: Record<string, string> = {}) {
-  const dir = tempDir('apposd-diff-');
-  dirs.push(dir);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
+  const file = configs.write(text);
   return loadConfig(file, env).programs;
 }
 

@@ -1,29 +1,17 @@
 // loadConfig end to end on real files: the CONTRACT example, defaults, interpolation, env
 // files, freezing, and the one readable report of every problem with file:line:col.
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError, type ConfigProblem } from '../../../src/config/config-error.js';
 import { loadConfig, resolveConfigPath } from '../../../src/config/load.js';
 import { EXIT } from '../../../src/errors.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
+import { probeConfig, programConfig } from '../../helpers/program-config.js';
 
 const fixture = (name: string): string => resolve('test/fixtures/config', name);
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
-
-/** Writes `text` as appos.yaml in a fresh temp dir and returns its path. */
-function configFile(text: string, extra: Record<string, string> = {}): string {
-  const dir = tempDir('apposd-config-');
-  dirs.push(dir);
-  for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir.path, name), content);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+const configs = tempConfigs('apposd-config-');
+afterEach(() => configs.cleanup());
 
 /** The ConfigError loading `file` throws. */
 function problemsOf(file: string, env: Record<string, string> = {}): ConfigError {
@@ -96,44 +84,25 @@ describe('the CONTRACT.md example', () => {
     ]);
     expect(config.programs.map((p) => p.name)).toEqual(['redis', 'pocketbase', 'backend']);
     const [redis, pocketbase, backend] = config.programs;
-    expect(redis).toEqual({
-      name: 'redis',
-      command: [
-        'redis-server',
-        '--port',
-        '6379',
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        '/data/redis',
-        '--appendonly',
-        'yes',
-      ],
-      inherited: {},
-      env: {},
-      priority: 10,
-      dependsOn: [],
-      autostart: true,
-      kind: 'daemon',
-      restart: 'always',
-      exitCodes: [0],
-      startSecondsMs: 1000,
-      startTimeoutMs: 60_000,
-      startRetries: 3,
-      backoff: { initialMs: 200, maxMs: 30_000 },
-      stopSignal: 'SIGTERM',
-      stopTimeoutMs: 5000,
-      critical: true,
-      ready: {
-        kind: 'redis',
-        target: 'redis://127.0.0.1:6379',
-        argv: [],
-        intervalMs: 1000,
-        timeoutMs: 1000,
-        retries: 3,
-        initialDelayMs: 0,
-      },
-    });
+    // The loader's defaults are the helper's: a drift in either fails here.
+    expect(redis).toEqual(
+      programConfig('redis', {
+        command: [
+          'redis-server',
+          '--port',
+          '6379',
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          '/data/redis',
+          '--appendonly',
+          'yes',
+        ],
+        priority: 10,
+        critical: true,
+        ready: probeConfig({ kind: 'redis', target: 'redis://127.0.0.1:6379' }),
+      }),
+    );
     expect(pocketbase?.ready).toMatchObject({
       kind: 'pocketbase',
       target: 'http://127.0.0.1:8090',
@@ -194,7 +163,7 @@ describe('defaults', () => {
   });
 
   test('oneshots restart on-failure; live probes check every 10s', () => {
-    const file = configFile(`
+    const file = configs.write(`
 programs:
   init:
     command: [init]
@@ -218,7 +187,7 @@ programs:
   });
 
   test('control.socket defaults to $APPOS_CTL_SOCKET from the passed env', () => {
-    const file = configFile('programs: {}\n');
+    const file = configs.write('programs: {}\n');
     expect(loadConfig(file, { APPOS_CTL_SOCKET: '/tmp/x.sock' }).control.socket).toBe(
       '/tmp/x.sock',
     );
@@ -226,7 +195,7 @@ programs:
   });
 
   test('an empty http section listens on 0.0.0.0:80 with no routes', () => {
-    const file = configFile('http: {}\n');
+    const file = configs.write('http: {}\n');
     expect(loadConfig(file, {}).http).toEqual({
       host: '0.0.0.0',
       port: 80,
@@ -238,14 +207,14 @@ programs:
   });
 
   test('listen forms: [::]:80 and :80', () => {
-    const v6 = configFile('http: { listen: "[::]:8080" }\n');
+    const v6 = configs.write('http: { listen: "[::]:8080" }\n');
     expect(loadConfig(v6, {}).http).toMatchObject({ host: '::', port: 8080 });
-    const all = configFile('http: { listen: ":81" }\n');
+    const all = configs.write('http: { listen: ":81" }\n');
     expect(loadConfig(all, {}).http).toMatchObject({ host: '0.0.0.0', port: 81 });
   });
 
   test('an empty file is a valid config with no programs', () => {
-    expect(loadConfig(configFile(''), {}).programs).toEqual([]);
+    expect(loadConfig(configs.write(''), {}).programs).toEqual([]);
   });
 });
 
@@ -267,7 +236,7 @@ describe('normalization', () => {
   });
 
   test('stop_signal with or without SIG, depends_on as a list, paths as written', () => {
-    const file = configFile(`
+    const file = configs.write(`
 data_dir: ./data
 programs:
   a:
@@ -291,7 +260,7 @@ programs:
   });
 
   test('unquoted ${VAR}s become numbers and booleans where the schema wants them', () => {
-    const file = configFile(`
+    const file = configs.write(`
 http:
   compress: \${COMPRESS:-false}
   max_body: \${MAX_BODY}
@@ -314,7 +283,7 @@ programs:
   });
 
   test('$$ is a literal dollar; unset variables become "" with a warning naming them', () => {
-    const file = configFile(`
+    const file = configs.write(`
 programs:
   app:
     command: [sh, -c, "echo $$HOME \${NOT_SET}"]
@@ -327,7 +296,7 @@ programs:
   });
 
   test('YAML anchors and merge keys, with x- extension fields', () => {
-    const file = configFile(`
+    const file = configs.write(`
 x-defaults: &defaults
   stop_timeout: 2s
   restart: on-failure
@@ -367,7 +336,7 @@ describe('problems', () => {
   test('bad YAML syntax is reported with line:col', () => {
     // Inline, not a fixture: prettier --check would choke on a broken .yaml file.
     const err = problemsOf(
-      configFile(
+      configs.write(
         'programs:\n  redis:\n    command: [redis-server, --port, "6379"\n  backend:\n    command: backend\n',
       ),
     );
@@ -377,14 +346,14 @@ describe('problems', () => {
   });
 
   test('an unquoted ${VAR} in a flow list gets a hint to quote it', () => {
-    const err = problemsOf(configFile('programs:\n  a:\n    command: [a, ${X}]\n'));
+    const err = problemsOf(configs.write('programs:\n  a:\n    command: [a, ${X}]\n'));
     expect(err.problems.map(brief)).toEqual([
       '3:19 : YAML syntax error: Missing , or : between flow sequence items (inside [ ] or { }, quote values that use ${...}: "${VAR}")',
     ]);
   });
 
   test('duplicate keys are syntax errors', () => {
-    const err = problemsOf(configFile('programs: {}\nprograms: {}\n'));
+    const err = problemsOf(configs.write('programs: {}\nprograms: {}\n'));
     expect(err.problems.map(brief)).toEqual(['2:1 : YAML syntax error: Map keys must be unique']);
   });
 
@@ -420,7 +389,7 @@ describe('problems', () => {
   });
 
   test('env values never appear in messages, only variable names', () => {
-    const file = configFile(`
+    const file = configs.write(`
 shutdown_timeout: \${TIMEOUT}
 programs:
   app:
@@ -441,7 +410,7 @@ programs:
   });
 
   test('a missing or unreadable env_file is a problem at its key', () => {
-    const file = configFile(
+    const file = configs.write(
       `
 programs:
   app:
@@ -463,7 +432,7 @@ programs:
   });
 
   test('a non-map document is reported', () => {
-    const err = problemsOf(configFile('- just\n- a list\n'));
+    const err = problemsOf(configs.write('- just\n- a list\n'));
     expect(err.problems.map((p) => p.message)).toEqual(['expected a map, got a list']);
   });
 });

@@ -1,8 +1,7 @@
 // The start plan: order (supervisor/order.ts), the shutdown critical path, warnings, and
 // `apposd check`'s text,
 // which must show no env values, argv beyond the executable, or URL credentials.
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { checkWarnings, formatPlan } from '../../../src/config/plan.js';
@@ -13,18 +12,14 @@ import {
   startPlan,
   stopBlockers,
 } from '../../../src/supervisor/order.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
+import { programConfig } from '../../helpers/program-config.js';
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const configs = tempConfigs('apposd-plan-');
+afterEach(() => configs.cleanup());
 
 function load(text: string, env: Record<string, string> = {}): AppConfig {
-  const dir = tempDir('apposd-plan-');
-  dirs.push(dir);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
+  const file = configs.write(text);
   return loadConfig(file, env);
 }
 
@@ -33,26 +28,10 @@ function program(
   over: Partial<Omit<ProgramConfig, 'dependsOn'>> & { deps?: string[] } = {},
 ): ProgramConfig {
   const { deps = [], ...rest } = over;
-  return {
-    name,
-    command: [name],
-    inherited: {},
-    env: {},
-    priority: 100,
+  return programConfig(name, {
     dependsOn: deps.map((d) => ({ name: d, condition: 'ready' as const })),
-    autostart: true,
-    kind: 'daemon',
-    restart: 'always',
-    exitCodes: [0],
-    startSecondsMs: 1000,
-    startTimeoutMs: 60_000,
-    startRetries: 3,
-    backoff: { initialMs: 200, maxMs: 30_000 },
-    stopSignal: 'SIGTERM',
-    stopTimeoutMs: 5000,
-    critical: false,
     ...rest,
-  };
+  });
 }
 
 const names = (ps: readonly ProgramConfig[]): string[] => ps.map((p) => p.name);

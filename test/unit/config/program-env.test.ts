@@ -1,8 +1,6 @@
 // Environment scoping in the loader: a program inherits the base set and what `pass_env`
 // names (globs, top level plus per program), env_file and env go on top, and `apposd check`
 // lists the names a program gets, never a value.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load.js';
@@ -10,19 +8,13 @@ import { formatPlan, programEnvNames } from '../../../src/config/plan.js';
 import { startPlan } from '../../../src/supervisor/order.js';
 import { envMatcher, inheritedEnv } from '../../../src/config/program-env.js';
 import type { AppConfig } from '../../../src/config/types.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const configs = tempConfigs('apposd-env-');
+afterEach(() => configs.cleanup());
 
 function load(text: string, env: Record<string, string>, files: Record<string, string> = {}) {
-  const dir = tempDir('apposd-env-');
-  dirs.push(dir);
-  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir.path, name), body);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
+  const file = configs.write(text, files);
   return loadConfig(file, env);
 }
 

@@ -1,25 +1,18 @@
 // The JSON Schema itself (what `apposd schema` prints) and the readable problems the loader
 // makes of schema violations: unknown keys, wrong types, enum values, with did-you-mean.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { jsonSchema } from '../../../src/config/schema.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const configs = tempConfigs('apposd-schema-');
+afterEach(() => configs.cleanup());
 
 /** `line:col path: message` for every problem loading `text` reports. */
 function problems(text: string): string[] {
-  const dir = tempDir('apposd-schema-');
-  dirs.push(dir);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
+  const file = configs.write(text);
   try {
     loadConfig(file, {});
   } catch (err) {

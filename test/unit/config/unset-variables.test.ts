@@ -1,27 +1,15 @@
 // Unset variables in the loader: each is named with every place it is used (file:line:col and
 // key path), never with a value; defaults and `$$` are not warned about; `${VAR:?}` stays fatal.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { formatPlan } from '../../../src/config/plan.js';
 import { startPlan } from '../../../src/supervisor/order.js';
 import { formatUse, unsetWarning } from '../../../src/config/unset-variables.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
-
-function configFile(text: string): string {
-  const dir = tempDir('apposd-unset-');
-  dirs.push(dir);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+const configs = tempConfigs('apposd-unset-');
+afterEach(() => configs.cleanup());
 
 const YAML = `programs:
   loop:
@@ -37,7 +25,7 @@ const YAML = `programs:
 
 describe('unset variables', () => {
   test('each is named once, with every place it is used, in file order', () => {
-    const file = configFile(YAML);
+    const file = configs.write(YAML);
     const config = loadConfig(file, { IS_SET: 'secret-value' });
     expect(config.unsetVariables).toEqual([
       { name: 'i', uses: [{ file, line: 3, col: 23, path: 'programs.loop.command[2]' }] },
@@ -52,7 +40,7 @@ describe('unset variables', () => {
   });
 
   test('the warning names the variable and its uses, never a value', () => {
-    const file = configFile(YAML);
+    const file = configs.write(YAML);
     const config = loadConfig(file, { IS_SET: 'secret-value' });
     expect(config.loadWarnings).toEqual([
       `\${i} is not set; using an empty string (used at ${file}:3:23 programs.loop.command[2])`,
@@ -66,14 +54,14 @@ describe('unset variables', () => {
   });
 
   test('defaults, $$ and set variables give no warning', () => {
-    const file = configFile(
+    const file = configs.write(
       `programs:\n  a:\n    command: [a, "\${X:-d}", "$$HOME", "\${Y-}", "\${Z}"]\n`,
     );
     expect(loadConfig(file, { Z: '' }).unsetVariables).toEqual([]);
   });
 
   test('${VAR:?message} is still fatal: exit 78 with the message', () => {
-    const file = configFile(`programs:\n  a:\n    command: [a, "\${NEED:?set NEED}"]\n`);
+    const file = configs.write(`programs:\n  a:\n    command: [a, "\${NEED:?set NEED}"]\n`);
     expect(() => loadConfig(file, {})).toThrow(ConfigError);
     expect(() => loadConfig(file, {})).toThrow(/required variable NEED is not set: set NEED/);
   });

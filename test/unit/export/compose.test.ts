@@ -4,11 +4,11 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import { exportCompose } from '../../../src/export/compose.js';
-import { configFile, exportInput } from './export-input.js';
+import { UNSUPPORTED_BY_BOTH, exportConfigs, exportInput } from './export-input.js';
 
 const require = createRequire(import.meta.url);
 /** The schema without its draft-04 style `id` keys (ajv 8 reads only `$id`). */
@@ -43,15 +43,7 @@ function composeOf(file: string, env: Record<string, string> = {}) {
   return { result, doc };
 }
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-const file = (text: string): string => {
-  const f = configFile(text);
-  cleanups.push(f.cleanup);
-  return f.file;
-};
+const file = exportConfigs();
 
 test('the compose-spec schema is live: it rejects an unknown service key', () => {
   expect(validate({ services: { app: { image: 'x', restart_policy: 'always' } } })).toBe(false);
@@ -118,7 +110,8 @@ describe('export compose translates', () => {
   });
 
   test('started, stop_signal, image, env_file and a tcp probe', () => {
-    const f = file(`
+    const f = file(
+      `
 programs:
   db:
     command: [db-server]
@@ -129,9 +122,9 @@ programs:
     command: [app, --db, "127.0.0.1:5432"]
     env_file: app.env
     depends_on: { db: started }
-`);
-    const { writeFileSync } = require('node:fs') as typeof import('node:fs');
-    writeFileSync(resolve(f, '..', 'app.env'), 'A=1\n');
+`,
+      { 'app.env': 'A=1\n' },
+    );
     const { doc } = composeOf(f);
     expect(doc.services.db!.image).toBe('example/db:1');
     expect(doc.services.db!.stop_signal).toBe('SIGINT');
@@ -162,12 +155,7 @@ programs:
 
 describe('unsupported features are reported, never dropped', () => {
   test.each([
-    ['a user the image does not have', 'user: postgres', /user "postgres" does not map/],
-    [
-      'an exec probe with a shell pipe',
-      'ready: { exec: [sh, -c, "redis-cli ping | grep PONG"] }',
-      /shell pipeline/,
-    ],
+    ...UNSUPPORTED_BY_BOTH,
     ['autostart: false', 'autostart: false', /autostart/],
     ['a loopback port nobody owns', 'env: { UP: "http://127.0.0.1:9999" }', /127\.0\.0\.1:9999/],
   ])('%s', (_what, line, message) => {

@@ -1,10 +1,10 @@
 // Builds an export's input from a config file the way `apposd export` does, for the tests.
-import { writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
+import { afterEach } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig, readRawConfig } from '../../../src/config/load.js';
 import type { ExportInput } from '../../../src/export/model.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
 
 /** The input of an export of `file`, loaded against `env`. */
 export function exportInput(file: string, env: Record<string, string> = {}): ExportInput {
@@ -16,14 +16,25 @@ export function exportInput(file: string, env: Record<string, string> = {}): Exp
   };
 }
 
-/** Writes `text` as appos.yaml in a fresh temp dir; returns its path and the cleanup. */
-export function configFile(text: string, extra: Record<string, string> = {}) {
-  const dir = tempDir('apposd-export-');
-  for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir.path, name), content);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
-  return { file, cleanup: dir.cleanup };
+/**
+ * A writer of temp config files for an export test file: `file(text, extra)` writes appos.yaml
+ * (and `extra` beside it) in a fresh dir and returns its path; every dir goes after each test.
+ */
+export function exportConfigs(): (text: string, extra?: Record<string, string>) => string {
+  const configs = tempConfigs('apposd-export-');
+  afterEach(() => configs.cleanup());
+  return (text, extra) => configs.write(text, extra);
 }
+
+/** What neither export can carry: [what, a line of the program, the problem it reports]. */
+export const UNSUPPORTED_BY_BOTH: [string, string, RegExp][] = [
+  ['a user the image does not have', 'user: postgres', /user "postgres" does not map/],
+  [
+    'an exec probe with a shell pipe',
+    'ready: { exec: [sh, -c, "redis-cli ping | grep PONG"] }',
+    /shell pipeline/,
+  ],
+];
 
 /** Every document of a multi-document YAML text, as plain objects. */
 export function documents(text: string): Record<string, unknown>[] {

@@ -5,10 +5,10 @@ import { resolve } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { exportK8s } from '../../../src/export/k8s.js';
-import { configFile, documents, exportInput } from './export-input.js';
+import { UNSUPPORTED_BY_BOTH, exportConfigs, documents, exportInput } from './export-input.js';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -36,15 +36,7 @@ const find = (objects: K8sObject[], kind: string, name: string): K8sObject => {
   return o;
 };
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-const file = (text: string): string => {
-  const f = configFile(text);
-  cleanups.push(f.cleanup);
-  return f.file;
-};
+const file = exportConfigs();
 
 test('kubernetes-models is live: it rejects a Deployment without a selector', () => {
   const bad = { metadata: { name: 'x' }, spec: { template: {} } };
@@ -146,12 +138,7 @@ programs:
 
 describe('unsupported features are reported, never dropped', () => {
   test.each([
-    ['a user the image does not have', 'user: postgres', /user "postgres" does not map/],
-    [
-      'an exec probe with a shell pipe',
-      'ready: { exec: [sh, -c, "redis-cli ping | grep PONG"] }',
-      /shell pipeline/,
-    ],
+    ...UNSUPPORTED_BY_BOTH,
     ['a stop signal other than TERM', 'stop_signal: INT', /SIGTERM only/],
     ['restart: never on a daemon', 'restart: never', /no Deployment equivalent/],
     [

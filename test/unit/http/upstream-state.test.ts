@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { supervisorSource, UpstreamStates } from '../../../src/http/upstream-state.js';
-import { FakeSupervisor } from '../../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../../helpers/fake-supervisor.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -13,7 +13,10 @@ describe('runProbe', () => {
   it('times out while the check module still loads without an unhandled rejection', async () => {
     process.on('unhandledRejection', onUnhandled);
     // 1 ms is shorter than the first import of the exec check: the deadline passes mid-load.
-    const outcome = await runProbe(probeConfig({ kind: 'exec', argv: ['true'], timeoutMs: 1 }));
+    const outcome = await runProbe(
+      probeConfig({ kind: 'exec', argv: ['true'], timeoutMs: 1 }),
+      process,
+    );
     expect(outcome).toMatchObject({ ok: false, error: 'timed out after 1 ms' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(seen).toEqual([]);

@@ -30,14 +30,17 @@ describe('probe error redaction', () => {
   it('runProbe reports a bad target without its secrets and never rejects', async () => {
     const outcome = await runProbe(
       probeConfig({ kind: 'http', target: 'gopher://admin:hunter2@example.invalid/' }),
+      process,
     );
     expect(outcome).toMatchObject({ ok: false });
     expect(outcome.error).not.toContain('hunter2');
-    expect(await runProbe(probeConfig({ kind: 'http', target: 'not a url' }))).toMatchObject({
+    expect(
+      await runProbe(probeConfig({ kind: 'http', target: 'not a url' }), process),
+    ).toMatchObject({
       ok: false,
       error: 'Invalid URL',
     });
-    expect(await runProbe(probeConfig({ kind: 'exec', argv: [] }))).toMatchObject({
+    expect(await runProbe(probeConfig({ kind: 'exec', argv: [] }), process)).toMatchObject({
       ok: false,
       error: 'exec probe has an empty argv',
     });

@@ -1,24 +1,17 @@
 // The schedule and backup keys as the loader reads them: cron checked by croner (5 or 6
 // fields, nicknames), oneshots only, run_once needs data_dir, one backup kind, paths resolved.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { parseCron } from '../../../src/config/cron.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { AppConfig } from '../../../src/config/types.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempConfigs } from '../../helpers/config-file.js';
 
-const dirs: { cleanup: () => void }[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const configs = tempConfigs('apposd-sched-');
+afterEach(() => configs.cleanup());
 
 function load(text: string): AppConfig | string[] {
-  const dir = tempDir('apposd-sched-');
-  dirs.push(dir);
-  const file = join(dir.path, 'appos.yaml');
-  writeFileSync(file, text);
+  const file = configs.write(text);
   try {
     return loadConfig(file, {});
   } catch (err) {

@@ -107,7 +107,7 @@ describe('the lineage tracker over a fake process table', () => {
       sent.push(`${sig} ${pid}`);
       if (sig === 'SIGKILL') table = table.filter((p) => p.pid !== pid);
     };
-    const t = new LineageTracker({ self: SELF, kill }, 60_000, () => table);
+    const t = new LineageTracker({ pid: SELF, kill }, 60_000, () => table);
     const leader = 5_000_000; // no such pid on this machine: its start time reads as unknown
     t.spawn('app', () => ({ pid: leader }));
     table = [proc(leader, SELF, { start: undefined }), proc(21, leader), proc(22, 21, { sid: 21 })];
@@ -125,7 +125,7 @@ describe('the lineage tracker over a fake process table', () => {
 describe("apposd's exit", () => {
   it("kills every live child of apposd's, nothing else", () => {
     const sent: number[] = [];
-    const n = killAdopted({ self: SELF, kill: (pid) => void sent.push(pid) }, () => [
+    const n = killAdopted({ pid: SELF, kill: (pid) => void sent.push(pid) }, () => [
       proc(SELF, 1),
       proc(20, SELF),
       proc(21, SELF, { state: 'Z' }),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { programView } from '../../../src/control/views.js';
 import type { ProgramStatus } from '../../../src/supervisor/api.js';
 import { healthReport } from '../../../src/wire/views.js';
-import { FakeSupervisor, programStatus } from '../../helpers/fake-control.js';
+import { FakeSupervisor, programStatus } from '../../helpers/fake-supervisor.js';
 
 const oneshot = (over: Partial<ProgramStatus>): ProgramStatus =>
   programStatus('init', { kind: 'oneshot', ready: false, ...over });

@@ -27,6 +27,7 @@ function supervise(programs: ProgramConfig[], shutdownTimeoutMs = 8000): Supervi
     shutdownTimeoutMs,
     sink,
     logger,
+    host: process,
     spawner,
     probes: probes.factory,
   });
@@ -71,6 +72,39 @@ describe('restart and backoff', () => {
     expect(s.get('app')?.state).toBe('FATAL');
     expect(s.get('app')?.reason).toBe('exited (exit status 1); gave up after 4 attempts');
     expect(spawner.log.filter((l) => l === 'spawn app')).toHaveLength(4);
+  });
+
+  it('backoff doubles up to backoff.max and no further', async () => {
+    const backoff = { initialMs: 1000, maxMs: 2500 };
+    const s = supervise([programConfig('app', { backoff, startRetries: 5 })]);
+    s.boot();
+    await advance();
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      spawner.child('app').exit({ code: 1 });
+      await advance();
+      const at = s.get('app')?.nextRetryAt ?? 0;
+      delays.push(at - Date.now());
+      await advance(at - Date.now() - 1);
+      expect(s.get('app')?.state).toBe('BACKOFF');
+      await advance(1);
+      expect(s.get('app')?.state).toBe('STARTING');
+    }
+    expect(delays).toEqual([1000, 2000, 2500, 2500]);
+  });
+
+  it('restart: on-failure restarts a failed exit but leaves a clean one EXITED', async () => {
+    const s = supervise([programConfig('app', { restart: 'on-failure' })]);
+    s.boot();
+    await advance(1000);
+    spawner.child('app').exit({ code: 2 });
+    await advance();
+    expect(s.get('app')).toMatchObject({ state: 'STARTING', restarts: 1 });
+    await advance(1000);
+    spawner.child('app').exit({ code: 0 });
+    await advance(60_000);
+    expect(s.get('app')).toMatchObject({ state: 'EXITED', reason: 'exited (exit status 0)' });
+    expect(spawner.log.filter((l) => l === 'spawn app')).toHaveLength(2);
   });
 
   it('a crash after the start stuck restarts at once and resets the count', async () => {
@@ -217,6 +251,25 @@ describe('dependency gating', () => {
     await advance(200);
     expect(await started).toEqual({ name: 'api', ok: false, message: 'dependency redis is FATAL' });
   });
+
+  it('condition started waits for RUNNING, not STARTING, and a failing dependency holds it back', async () => {
+    const s = supervise([
+      programConfig('db'),
+      programConfig('app', { dependsOn: [{ name: 'db', condition: 'started' }] }),
+    ]);
+    s.boot();
+    await advance();
+    expect(states(s)).toBe('db:STARTING app:STOPPED');
+    spawner.child('db').exit({ code: 1 });
+    await advance();
+    expect(s.get('app')?.reason).toBe('waiting for db to be started (BACKOFF)');
+    await advance(200);
+    await advance(999);
+    expect(states(s)).toBe('db:STARTING app:STOPPED');
+    await advance(1);
+    expect(states(s)).toBe('db:RUNNING app:STARTING');
+    expect(spawner.log.filter((l) => l === 'spawn app')).toHaveLength(1);
+  });
 });
 
 describe('shutdown', () => {
@@ -257,6 +310,61 @@ describe('shutdown', () => {
     spawner.emptyGroup(child.pid);
     await advance(50);
     expect(await stopped).toEqual({ name: 'app', ok: true, message: 'stopped' });
+  });
+
+  it('each program gets its stop signal, then SIGKILL at its own stop_timeout', async () => {
+    const s = supervise([
+      programConfig('db', { stopSignal: 'SIGINT', stopTimeoutMs: 2000 }),
+      programConfig('app', {
+        stopTimeoutMs: 3000,
+        dependsOn: [{ name: 'db', condition: 'started' }],
+      }),
+    ]);
+    s.boot();
+    await advance(1000);
+    await advance(1000);
+    expect(states(s)).toBe('db:RUNNING app:RUNNING');
+    const done = s.shutdown();
+    await advance(2999);
+    expect(spawner.log.slice(-1)).toEqual(['signal app SIGTERM']);
+    await advance(1);
+    expect(spawner.log.slice(-1)).toEqual(['kill app']);
+    spawner.child('app').exit({ signal: 'SIGKILL' });
+    await advance();
+    expect(spawner.log.slice(-1)).toEqual(['signal db SIGINT']);
+    await advance(1999);
+    expect(spawner.log).not.toContain('kill db');
+    await advance(1);
+    expect(spawner.log.slice(-1)).toEqual(['kill db']);
+    spawner.child('db').exit({ signal: 'SIGKILL' });
+    await advance();
+    expect(await done).toBe(0);
+    expect(states(s)).toBe('db:STOPPED app:STOPPED');
+  });
+
+  it('programs of one priority without dependencies stop together, lower priorities after', async () => {
+    const s = supervise([
+      programConfig('a', { priority: 10 }),
+      programConfig('b', { priority: 20 }),
+      programConfig('c', { priority: 20 }),
+    ]);
+    s.boot();
+    await advance(1000);
+    const done = s.shutdown();
+    await advance();
+    expect(spawner.log.filter((l) => l.startsWith('signal')).sort()).toEqual([
+      'signal b SIGTERM',
+      'signal c SIGTERM',
+    ]);
+    spawner.child('b').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(spawner.log).not.toContain('signal a SIGTERM');
+    spawner.child('c').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(spawner.log.slice(-1)).toEqual(['signal a SIGTERM']);
+    spawner.child('a').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(await done).toBe(0);
   });
 
   it('SIGKILLs everything left at the global deadline', async () => {
@@ -321,6 +429,49 @@ describe('reload', () => {
     expect(s.get('keep')?.pid).toBe(keepPid);
     expect(s.get('edit')?.restarts).toBe(1);
   });
+
+  it('stops what leaves in reverse order, and a changed program that does not autostart stays stopped', async () => {
+    const s = supervise([
+      programConfig('db'),
+      programConfig('app', { dependsOn: [{ name: 'db', condition: 'started' }] }),
+      programConfig('tool'),
+    ]);
+    s.boot();
+    await advance(1000);
+    await advance(1000);
+    const result = s.reload([programConfig('tool', { command: ['tool', '-v'], autostart: false })]);
+    await advance();
+    expect(spawner.log.filter((l) => l.startsWith('signal'))).toEqual(['signal tool SIGTERM']);
+    spawner.child('tool').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(spawner.log.filter((l) => l.startsWith('signal')).slice(1)).toEqual([
+      'signal app SIGTERM',
+    ]);
+    spawner.child('app').exit({ signal: 'SIGTERM' });
+    await advance();
+    spawner.child('db').exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(await result).toEqual({ added: [], changed: ['tool'], removed: ['db', 'app'] });
+    await advance(5000);
+    expect(states(s)).toBe('tool:STOPPED');
+    expect(s.status()[0]?.pending).toBe(false);
+    expect(spawner.log.filter((l) => l === 'spawn tool')).toHaveLength(1);
+  });
+
+  it('an unchanged config touches nothing', async () => {
+    const s = supervise([programConfig('a'), programConfig('b')]);
+    s.boot();
+    await advance(1000);
+    const before = spawner.log.length;
+    expect(await s.reload([programConfig('a'), programConfig('b')])).toEqual({
+      added: [],
+      changed: [],
+      removed: [],
+    });
+    await advance(1000);
+    expect(spawner.log.length).toBe(before);
+    expect(states(s)).toBe('a:RUNNING b:RUNNING');
+  });
 });
 
 describe('events that do not fit', () => {
@@ -353,5 +504,34 @@ describe('events that do not fit', () => {
     ]);
     expect(transitions).toEqual(['STOPPED->STARTING', 'STARTING->RUNNING']);
     p.dispose();
+  });
+
+  it('a spawn that lands after its stop was asked for is stopped, and a late exit of an old run is dropped', async () => {
+    spawner = new FakeSpawner(false);
+    const s = supervise([programConfig('app', { autostart: false })]);
+    s.boot();
+    void s.start('app');
+    await advance();
+    expect(spawner.pending).toHaveLength(1);
+    const stopped = s.stop('app');
+    await advance();
+    expect(s.get('app')?.state).toBe('STOPPING');
+    const first = spawner.release();
+    await advance();
+    expect(first?.signals).toEqual(['SIGTERM']);
+    first?.exit({ signal: 'SIGTERM' });
+    await advance();
+    expect(await stopped).toEqual({ name: 'app', ok: true, message: 'stopped' });
+    expect(s.get('app')).toMatchObject({ state: 'STOPPED', pid: null });
+
+    void s.start('app');
+    await advance();
+    const second = spawner.release();
+    await advance(1000);
+    expect(s.get('app')).toMatchObject({ state: 'RUNNING', pid: second?.pid });
+    first?.exit({ code: 1 });
+    await advance();
+    expect(s.get('app')).toMatchObject({ state: 'RUNNING', pid: second?.pid, restarts: 1 });
+    expect(s.journal('app').map((e) => e.run)).toEqual([1, 1, 1, 2, 2]);
   });
 });

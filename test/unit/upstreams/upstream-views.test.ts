@@ -6,7 +6,7 @@ import { formatHealth, formatStatus } from '../../../src/control/format.js';
 import { upstreamErrorBody } from '../../../src/http/error-responses.js';
 import { supervisorSource, UpstreamStates } from '../../../src/http/upstream-state.js';
 import { healthReport, healthView, upstreamView } from '../../../src/wire/views.js';
-import { FakeSupervisor } from '../../helpers/http-fake-supervisor.js';
+import { FakeSupervisor } from '../../helpers/fake-supervisor.js';
 import { FakeUpstreams } from './fake-upstreams.js';
 
 const NAME = 'backend:8080';

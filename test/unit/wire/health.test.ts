@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { healthReport } from '../../../src/wire/views.js';
-import { FakeSupervisor, type FakeProgram } from '../../helpers/http-fake-supervisor.js';
+import { FakeSupervisor, type FakeProgram } from '../../helpers/fake-supervisor.js';
 
 const verdict = (...programs: FakeProgram[]) => {
   const { healthy, report } = healthReport(new FakeSupervisor(programs));

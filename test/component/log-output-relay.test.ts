@@ -4,14 +4,14 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LogLine } from '../../../src/log/api.js';
-import { createLogger, type AppLogger } from '../../../src/log/logger.js';
-import { OutputRelay } from '../../../src/log/output-relay.js';
-import { LINE_OVERHEAD_BYTES } from '../../../src/log/tails.js';
-import { tempDir } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import type { LogLine } from '../../src/log/api.js';
+import { createLogger, type AppLogger } from '../../src/log/logger.js';
+import { OutputRelay } from '../../src/log/output-relay.js';
+import { LINE_OVERHEAD_BYTES } from '../../src/log/tails.js';
+import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
-const flood = fileURLToPath(new URL('../../fixtures/log/flood.mjs', import.meta.url));
+const flood = fileURLToPath(new URL('../fixtures/log/flood.mjs', import.meta.url));
 
 describe('OutputRelay', () => {
   let tmp: ReturnType<typeof tempDir>;

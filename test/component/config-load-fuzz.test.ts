@@ -2,24 +2,22 @@
 // random documents made of the schema's own keys with random values, and random environments.
 // Whatever comes in, loadConfig returns a config or throws one ConfigError with a message and
 // at least one problem (apposd's exit 78); never any other exception, never a hang.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ConfigError } from '../../../src/config/config-error.js';
-import { loadConfig } from '../../../src/config/load.js';
-import { formatPlan } from '../../../src/config/plan.js';
-import { startPlan } from '../../../src/supervisor/order.js';
-import { tempDir } from '../../helpers/temp.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load.js';
+import { formatPlan } from '../../src/config/plan.js';
+import { startPlan } from '../../src/supervisor/order.js';
+import { writeConfig } from '../helpers/config-file.js';
+import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir('apposd-fuzz-');
 afterAll(() => dir.cleanup());
-const FILE = join(dir.path, 'appos.yaml');
-writeFileSync(join(dir.path, 'app.env'), 'A=1\nB="two"\n');
+const FILE = writeConfig(dir.path, '', { 'app.env': 'A=1\nB="two"\n' });
 
 /** Loads `text` with `env`; fails the property on anything but success or a ConfigError. */
 function loadsCleanly(text: string, env: Record<string, string>): void {
-  writeFileSync(FILE, text);
+  writeConfig(dir.path, text);
   try {
     const config = loadConfig(FILE, env);
     // What `apposd check` prints must not throw either.

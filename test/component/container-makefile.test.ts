@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
-import { ROOT } from '../../helpers/daemon.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ROOT } from '../helpers/daemon.js';
 
 const dry = (target: string): string =>
   execFileSync('make', ['-n', '-C', ROOT, target], { encoding: 'utf8' }).replaceAll(

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProbe } from '../../../src/probes/index.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
+import { runProbe } from '../../src/probes/index.js';
+import { probeConfig } from '../fixtures/probes/config.js';
 import {
   startLoadingRedis,
   startRedis,
   startTlsRedis,
   type RealServer,
-} from '../../fixtures/probes/servers.js';
-import { freePort } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+} from '../fixtures/probes/servers.js';
+import { freePort } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const PASSWORD = 's3cr3t-Pa55';
 
 const redis = (target: string, timeoutMs = 1000) =>
-  runProbe(probeConfig({ kind: 'redis', target, timeoutMs }));
+  runProbe(probeConfig({ kind: 'redis', target, timeoutMs }), process);
 
 describe('redis probe', () => {
   let open: RealServer;

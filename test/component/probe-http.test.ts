@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runProbe } from '../../../src/probes/index.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
-import { freePort } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { runProbe } from '../../src/probes/index.js';
+import { probeConfig } from '../fixtures/probes/config.js';
+import { freePort } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('http probe', () => {
   let server: Server;
@@ -43,7 +43,7 @@ describe('http probe', () => {
   });
 
   const probe = (path: string, extra: { expect?: number; timeoutMs?: number } = {}) =>
-    runProbe(probeConfig({ kind: 'http', target: `${base}${path}`, ...extra }));
+    runProbe(probeConfig({ kind: 'http', target: `${base}${path}`, ...extra }), process);
 
   it('passes on 200 and leaves no connection open', async () => {
     expect(await probe('/status/200')).toMatchObject({ ok: true });
@@ -78,7 +78,7 @@ describe('http probe', () => {
 
   it('sends userinfo as basic auth but never reports it', async () => {
     const target = base.replace('http://', 'http://admin:hunter2@') + '/status/503';
-    const outcome = await runProbe(probeConfig({ kind: 'http', target }));
+    const outcome = await runProbe(probeConfig({ kind: 'http', target }), process);
     expect(outcome).toMatchObject({ ok: false, error: 'HTTP 503' });
     expect(requests[0]?.auth).toBe(`Basic ${Buffer.from('admin:hunter2').toString('base64')}`);
   });
@@ -87,6 +87,7 @@ describe('http probe', () => {
     const port = await freePort();
     const outcome = await runProbe(
       probeConfig({ kind: 'http', target: `http://user:hunter2@127.0.0.1:${port}/` }),
+      process,
     );
     expect(outcome).toMatchObject({ ok: false, error: `connect ECONNREFUSED 127.0.0.1:${port}` });
   });

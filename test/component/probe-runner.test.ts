@@ -1,12 +1,12 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProbeConfig } from '../../../src/config/types.js';
-import type { ProbeOutcome } from '../../../src/probes/index.js';
-import { ProbeRunner } from '../../../src/probes/runner.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
-import { freePort } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import type { ProbeConfig } from '../../src/config/types.js';
+import type { ProbeOutcome } from '../../src/probes/index.js';
+import { ProbeRunner } from '../../src/probes/runner.js';
+import { probeConfig } from '../fixtures/probes/config.js';
+import { freePort } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Seen {
   outcome: ProbeOutcome;
@@ -29,7 +29,7 @@ describe('ProbeRunner', () => {
     onResult?: (seen: Seen) => void,
   ): { runner: ProbeRunner; seen: Seen[] } {
     const seen: Seen[] = [];
-    const runner = new ProbeRunner(cfg, (outcome, failures) => {
+    const runner = new ProbeRunner(cfg, process, (outcome, failures) => {
       seen.push({ outcome, failures });
       onResult?.({ outcome, failures });
     });

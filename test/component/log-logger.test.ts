@@ -2,9 +2,9 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LogConfig } from '../../../src/config/types.js';
-import { createLogger } from '../../../src/log/logger.js';
-import { tempDir } from '../../helpers/temp.js';
+import type { LogConfig } from '../../src/config/types.js';
+import { createLogger } from '../../src/log/logger.js';
+import { tempDir } from '../helpers/temp.js';
 
 const base: LogConfig = { level: 'info', maxBytes: 0, backups: 0 };
 

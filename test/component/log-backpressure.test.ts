@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../helpers/temp.js';
+import { tempDir } from '../helpers/temp.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = join(repo, 'test', 'fixtures', 'log');
 const LINE_BYTES = 100;
 const FLOOD_MB = Number(process.env.APPOS_FLOOD_MB ?? 200);

@@ -2,10 +2,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileSink } from '../../../src/log/file-sink.js';
-import type { EventLogger } from '../../../src/supervisor/api.js';
-import { tempDir } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { FileSink } from '../../src/log/file-sink.js';
+import type { EventLogger } from '../../src/supervisor/api.js';
+import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** An EventLogger that remembers what it was told (a fake at the logging seam). */
 function recordingLogger(): EventLogger & {

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lastLine } from '../../../src/probes/exec.js';
-import { runProbe } from '../../../src/probes/index.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
-import { tempDir } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { lastLine } from '../../src/probes/exec.js';
+import { runProbe } from '../../src/probes/index.js';
+import { probeConfig } from '../fixtures/probes/config.js';
+import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** Whether `pid` is still a live (not zombie) process. */
 function alive(pid: number): boolean {
@@ -34,7 +34,7 @@ function pidsWithArgv(argv: string[]): number[] {
 }
 
 const exec = (argv: string[], timeoutMs = 2000) =>
-  runProbe(probeConfig({ kind: 'exec', argv, timeoutMs }));
+  runProbe(probeConfig({ kind: 'exec', argv, timeoutMs }), process);
 
 describe('exec probe', () => {
   const dirs: { cleanup: () => void }[] = [];

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { runProbe } from '../../../src/probes/index.js';
-import { probeConfig } from '../../fixtures/probes/config.js';
-import { startPocketBase } from '../../fixtures/probes/servers.js';
-import { freePort } from '../../helpers/temp.js';
+import { runProbe } from '../../src/probes/index.js';
+import { probeConfig } from '../fixtures/probes/config.js';
+import { startPocketBase } from '../fixtures/probes/servers.js';
+import { freePort } from '../helpers/temp.js';
 
 const pocketbase = (target: string, timeoutMs = 1000) =>
-  runProbe(probeConfig({ kind: 'pocketbase', target, timeoutMs }));
+  runProbe(probeConfig({ kind: 'pocketbase', target, timeoutMs }), process);
 
 describe('pocketbase probe', () => {
   it('passes against the real binary once up, and fails once stopped', async () => {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseStat, programTree, readProc } from '../../../src/supervisor/proc.js';
-import { describeExit, isExpectedExit } from '../../../src/supervisor/exit-status.js';
-import { resolveIdentity } from '../../../src/supervisor/users.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { parseStat, programTree, readProc } from '../../src/supervisor/proc.js';
+import { describeExit, isExpectedExit } from '../../src/supervisor/exit-status.js';
+import { resolveIdentity } from '../../src/supervisor/users.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('/proc reading', () => {
   it('parses stat lines whose command holds spaces and parentheses', () => {
@@ -29,7 +29,7 @@ describe('/proc reading', () => {
     const pid = child.pid as number;
     try {
       const tree = await waitFor(() => {
-        const t = programTree(pid, 'no-such-program');
+        const t = programTree(pid, 'no-such-program', process.pid);
         return t.length >= 3 ? t : null;
       });
       expect(tree).toContain(pid);
