@@ -27,7 +27,9 @@ import { runDoctor } from './doctor/doctor.js';
 import { Scheduler } from './schedule/scheduler.js';
 import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
+import { openRunTracker } from './supervisor/lineage/tracker.js';
 import { Reaper } from './supervisor/reaper.js';
+import { osSpawner } from './supervisor/spawner.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { UpstreamMonitor } from './upstreams/monitor.js';
 
@@ -64,12 +66,16 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
     backups: config.log.backups,
     tailBytes: config.log.tailBytes,
   });
+  // What escapes a program's process group is still its own: a cgroup per run, else lineage.
+  const { tracker, record, message } = openRunTracker(host, process.env.APPOS_CGROUP);
+  logger.info(record, message);
   const supervisor = new Supervisor({
     programs: config.programs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     sink: relay,
     logger,
     host,
+    spawner: osSpawner(host, tracker),
   });
   // Routes with `probe:` watch upstreams apposd does not run (edge-only mode).
   const upstreams = new UpstreamMonitor(config.http?.routes ?? [], host);
@@ -158,6 +164,8 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   } catch (err) {
     return refuse(err);
   }
+  // A program that daemonizes at once must find apposd a subreaper already.
+  await reaper.ready;
   supervisor.boot();
   upstreams.start();
   scheduler.apply(config.schedules);
@@ -221,12 +229,14 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
       `cannot start: ${msg}`,
     );
     process.stderr.write(`apposd: ${msg}\n`);
+    await tracker.close();
     await flush().catch(() => undefined);
     reaper.dispose();
     return EXIT.CRITICAL;
   }
 
   async function finish(exitCode: number): Promise<number> {
+    await tracker.close();
     logger.info({ exitCode }, `apposd exiting with code ${exitCode}`);
     await relay.closeAll().catch(() => undefined);
     await flush().catch(() => undefined);

@@ -1,14 +1,16 @@
 // A tiny RESP client for the backup room: one connection, one command at a time, replies as
 // strings, integers, arrays or errors. Enough for BGSAVE, LASTSAVE, CONFIG GET and DBSIZE.
+// The URL and the command encoding are the redis probe's (probes/resp.ts).
 import { connect, type Socket } from 'node:net';
+import { encodeCommand, parseRedisUrl } from '../probes/resp.js';
 
-/** A RESP reply. */
-export type Reply = string | number | null | Reply[];
+/** A full RESP reply (the probe reads only simple lines): string, integer, null or array. */
+export type RespValue = string | number | null | RespValue[];
 
 /** One connection to a redis server. */
 export class RespClient {
   private buffer = Buffer.alloc(0);
-  private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
+  private waiting: { resolve: (r: RespValue) => void; reject: (e: Error) => void } | null = null;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk) => {
@@ -21,29 +23,26 @@ export class RespClient {
 
   /** Connects to a redis:// URL (host, port, optional password), failing after `timeoutMs`. */
   static async open(url: string, timeoutMs: number): Promise<RespClient> {
-    const u = new URL(url);
-    const socket = connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) });
+    const target = parseRedisUrl(url);
+    const socket = connect({ host: target.host, port: target.port });
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error('redis did not answer in time')));
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
     const client = new RespClient(socket);
-    if (u.password) {
-      const user = decodeURIComponent(u.username);
-      const pass = decodeURIComponent(u.password);
-      await client.command(...(user ? ['AUTH', user, pass] : ['AUTH', pass]));
+    const { username, password } = target;
+    if (password !== undefined) {
+      await client.command(...(username ? ['AUTH', username, password] : ['AUTH', password]));
     }
     return client;
   }
 
   /** Sends one command and resolves with its reply; a redis error reply rejects. */
-  command(...args: string[]): Promise<Reply> {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  command(...args: string[]): Promise<RespValue> {
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
-      this.socket.write(out);
+      this.socket.write(encodeCommand(args));
     });
   }
 
@@ -70,7 +69,7 @@ export class RespClient {
 }
 
 interface Parsed {
-  value: Reply;
+  value: RespValue;
   end: number;
   error?: string;
 }
@@ -97,7 +96,7 @@ function parse(buf: Buffer, at: number): Parsed | null {
     case '*': {
       const count = Number(line);
       if (count < 0) return { value: null, end: next };
-      const items: Reply[] = [];
+      const items: RespValue[] = [];
       let pos = next;
       for (let i = 0; i < count; i++) {
         const item = parse(buf, pos);

@@ -1,15 +1,15 @@
 // The tcp probe: passes when a TCP connection to "host:port" (or "[v6]:port") is established.
 import { connect } from 'node:net';
+import { parseHostPort as parseAddress, type HostPort } from '../config/address.js';
 import type { ProbeCheck } from './types.js';
 
-/** Splits "host:port" or "[::1]:port" into its parts; throws on anything else. */
-export function parseHostPort(target: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(target) ?? /^([^:[\]]+):(\d+)$/.exec(target);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+/** Splits "host:port" or "[::1]:port" (config/address.ts's grammar); throws on anything else. */
+export function parseHostPort(target: string): HostPort {
+  const parsed = parseAddress(target);
+  if ('error' in parsed || parsed.port < 1) {
     throw new Error(`invalid tcp target "${target}" (expected host:port)`);
   }
-  return { host: m[1], port };
+  return parsed;
 }
 
 /** Connects and immediately destroys the socket. */

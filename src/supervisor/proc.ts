@@ -8,6 +8,8 @@ export interface ProcInfo {
   readonly ppid: number;
   readonly pgid: number;
   readonly sid: number;
+  /** Start time in clock ticks since boot: tells a reused pid from the process it once was. */
+  readonly start?: number;
 }
 
 /** Environment variable apposd sets in every child: the program's name (like supervisord's). */
@@ -20,7 +22,15 @@ export function parseStat(line: string): ProcInfo | null {
   const pid = Number.parseInt(line, 10);
   const f = line.slice(close + 2).split(' ');
   if (f.length < 4 || Number.isNaN(pid)) return null;
-  return { pid, state: f[0] ?? '?', ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]) };
+  const start = f[19] === undefined ? undefined : Number(f[19]);
+  return {
+    pid,
+    state: f[0] ?? '?',
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    start,
+  };
 }
 
 /** One process, or null when it is gone. */

@@ -28,6 +28,14 @@ export class Reaper {
   private offSigchld: (() => void) | null = null;
   /** Total orphans reaped. */
   reaped = 0;
+  #loaded: () => void = () => undefined;
+  /**
+   * Settles once libc was tried (loaded or not): from then on apposd is a child subreaper, so
+   * an orphan of its programs comes to it, even one orphaned the moment its program starts.
+   */
+  readonly ready = new Promise<void>((resolve) => {
+    this.#loaded = resolve;
+  });
 
   /** @param host apposd's pid and its SIGCHLD subscription. */
   constructor(
@@ -43,6 +51,7 @@ export class Reaper {
   install(onUnavailable?: () => void): void {
     setImmediate(() => {
       if (!this.loadLibc()) onUnavailable?.();
+      this.#loaded();
     });
     const proto = ChildProcess.prototype as unknown as { spawn: (...a: unknown[]) => unknown };
     const original = proto.spawn;
