@@ -21,11 +21,11 @@ import { assertCanListen } from './http/listen-check.js';
 import type { LlhttpBinding } from './http/wire/llhttp.js';
 import { createLogger } from './log/logger.js';
 import { OutputRelay } from './log/output-relay.js';
+import { createReloader } from './reload.js';
 import { BackupService } from './backup/service.js';
 import { isDuration, parseDuration } from './config/units.js';
 import { runDoctor } from './doctor/doctor.js';
 import { Scheduler } from './schedule/scheduler.js';
-import type { ReloadResult } from './supervisor/api.js';
 import { startPlan } from './supervisor/order.js';
 import { openRunTracker } from './supervisor/lineage/tracker.js';
 import { Reaper } from './supervisor/reaper.js';
@@ -100,36 +100,21 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   };
   warnUnset(config);
 
-  let current = config;
   const stopGrace = process.env.APPOS_STOP_GRACE ?? '10s';
   const dockerStopMs = isDuration(stopGrace) ? parseDuration(stopGrace) : 10_000;
   let control: ControlServer | null = null;
   let edge: HttpEdge | null = null;
-
-  // Reloads run one at a time; a bad config is reported and the running one kept.
-  let reloading: Promise<unknown> = Promise.resolve();
-  const reload = (): Promise<ReloadResult> => {
-    const next = reloading.then(async () => {
-      const cfg = loadConfig(path, process.env, { hostChecks });
-      warnUnset(cfg);
-      const result = await supervisor.reload(cfg.programs);
-      scheduler.apply(cfg.schedules);
-      backups.apply(cfg.backups, cfg.dataDir);
-      current = cfg;
-      if (edge && cfg.http) {
-        upstreams.setRoutes(cfg.http.routes);
-        edge.setRoutes(cfg.http);
-        const was = config.http;
-        if (was && (was.host !== cfg.http.host || was.port !== cfg.http.port)) {
-          logger.warn({}, 'http.listen changed: it takes effect when apposd restarts');
-        }
-      }
-      logger.info({ ...result }, 'config reloaded');
-      return result;
-    });
-    reloading = next.catch(() => undefined);
-    return next;
-  };
+  const { reload, current } = createReloader({
+    load: () => loadConfig(path, process.env, { hostChecks }),
+    started: config,
+    supervisor,
+    scheduler,
+    backups,
+    upstreams,
+    edge: () => edge,
+    warnUnset,
+    logger,
+  });
 
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, `received ${signal}`);
@@ -200,7 +185,7 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
       backups,
       doctor: () =>
         runDoctor({
-          config: current,
+          config: current(),
           supervisor,
           dockerStopMs,
           dataVolume: process.env.APPOS_DATA_VOLUME,
