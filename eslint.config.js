@@ -14,7 +14,6 @@ const PROCESS_HOMES = ['src/main.ts', 'src/ctl.ts'];
 /**
  * The one src file each package may be imported from (its room's adapter). Every package of
  * package.json is restricted in src/; one missing here has no home yet and is refused everywhere.
- * src/http/ is being rewritten: its libraries list their current importers until that lands.
  */
 const LIBRARY_HOMES = {
   '@fastify/compress': ['src/http/static.ts'],
@@ -23,7 +22,7 @@ const LIBRARY_HOMES = {
   'better-sqlite3': ['src/backup/sqlite.ts'],
   croner: ['src/config/cron.ts'],
   'fastest-levenshtein': ['src/config/suggest.ts'],
-  fastify: ['src/http/static.ts', 'src/http/static-fallback.ts'],
+  fastify: ['src/http/static.ts'],
   koffi: ['src/supervisor/reaper.ts'],
   pino: ['src/log/pino.ts'],
   'pino-pretty': ['src/log/pino.ts'],

@@ -26,7 +26,7 @@ import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
 import { checkRequest, type Refusal } from './request-target.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { StaticMemory } from './static-memory.js';
-import { createStaticFallback } from './static-fallback.js';
+import { createStaticFallback } from './static.js';
 import type { UpstreamOutcomeSink } from './upstream-outcome.js';
 import { supervisorSource, UpstreamStates } from './upstream-state.js';
 

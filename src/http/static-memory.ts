@@ -6,7 +6,7 @@ import type { CompressedCache } from './compressed-cache.js';
 import { ACCEPTS_BR, ACCEPTS_GZIP, acceptedEncodings, type Encoding } from './encoding.js';
 import { FileCache, withBody, type Cached, type MemoryFile, type Variant } from './file-cache.js';
 import { pathOf, type StaticRoute } from './routes.js';
-import { isNavigation, staticPath } from './static.js';
+import { isNavigation, staticPath } from './static-path.js';
 
 /** Hands a request the memory path does not answer to the @fastify/static path. */
 export type Decline = (req: IncomingMessage, res: ServerResponse, route: StaticRoute) => void;

@@ -1,17 +1,21 @@
 // Static routes (`static:` with `spa:`) through @fastify/static, for what static-memory.ts
 // leaves (large files, ranges, misses): ETag/Last-Modified, precompressed .br/.gz siblings,
 // immutable caching under /assets/, the SPA fallback to index.html, a traversal guard, and
-// compression (cached for small text files); plus the path rules both share.
+// compression (cached for small text files). The one fastify instance (and fastify's one home)
+// answers them on the shared node:http server; it never sees proxied requests or /api/health.
 import { ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { HttpLogger } from './access-log.js';
+import { handleClientError } from './client-errors.js';
 import type { CompressedCache } from './compressed-cache.js';
 import { isCompressible, negotiateEncoding } from './encoding.js';
 import { pathOf, type StaticRoute } from './routes.js';
+import { isNavigation, staticPath } from './static-path.js';
 
 /** What the static plugin needs from the server. */
 export interface StaticPluginOptions {
@@ -25,33 +29,6 @@ export interface StaticPluginOptions {
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const ASSET_OPTIONS = { maxAge: YEAR_MS, immutable: true };
 const HTML_FILE = /\.html(?:\.br|\.gz)?$/;
-const ENCODED_SPECIAL = /%(?:2e|2f|5c|25|00)/i;
-const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
-
-/**
- * The file path (URL-decoded, starting with "/") that a request path asks for below a route's
- * prefix, or null when it is malformed or not canonical: any "." or ".." segment, empty
- * segments, backslashes, NUL, or something still encoded after one decode (double encoding).
- */
-export function staticPath(urlPath: string, prefix: string): string | null {
-  const rel = prefix === '/' ? urlPath : urlPath.slice(prefix.length) || '/';
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rel);
-  } catch {
-    return null;
-  }
-  if (decoded.charCodeAt(0) !== 47) return null;
-  if (decoded.includes('\0') || decoded.includes('\\') || decoded.includes('//')) return null;
-  if (ENCODED_SPECIAL.test(decoded) || DOT_SEGMENT.test(decoded)) return null;
-  return decoded;
-}
-
-/** A GET/HEAD that a browser makes to show a page: Accept has text/html, or no file extension. */
-export function isNavigation(accept: string | undefined, path: string): boolean {
-  if (accept !== undefined && accept.includes('text/html')) return true;
-  return !path.slice(path.lastIndexOf('/') + 1).includes('.');
-}
 
 async function servable(root: string, path: string): Promise<boolean> {
   try {
@@ -64,7 +41,7 @@ async function servable(root: string, path: string): Promise<boolean> {
 }
 
 /** Registers the static file handling (one catch-all GET/HEAD route) in an encapsulated scope. */
-export async function staticPlugin(app: FastifyInstance, opts: StaticPluginOptions): Promise<void> {
+async function staticPlugin(app: FastifyInstance, opts: StaticPluginOptions): Promise<void> {
   const { cache } = opts;
   await app.register(fastifyStatic, {
     serve: false,
@@ -143,4 +120,57 @@ export async function staticPlugin(app: FastifyInstance, opts: StaticPluginOptio
       return reply.sendFile(path, route.root);
     },
   });
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const NOT_FOUND = '{"error":"not_found"}';
+const BAD_REQUEST = '{"error":"bad_request"}';
+
+/** What the fallback needs: the static plugin's options and a logger for its 5xx. */
+export interface StaticFallbackOptions extends StaticPluginOptions {
+  readonly log: HttpLogger;
+}
+
+/** The fallback's handler and its close. */
+export interface StaticFallback {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+/** Builds the fallback on `server` (its requests are handed over by the dispatcher). */
+export async function createStaticFallback(
+  server: Server,
+  opts: StaticFallbackOptions,
+): Promise<StaticFallback> {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const app = fastify({
+    serverFactory: (h) => {
+      handler = h;
+      return server;
+    },
+    logger: false,
+    return503OnClosing: false,
+    forceCloseConnections: false,
+    clientErrorHandler: handleClientError,
+    // Fastify's own 400s (a URL it cannot decode) would name its internal error code.
+    frameworkErrors: (_err, _request, reply) => {
+      void (reply as FastifyReply).code(400).type(JSON_TYPE).send(BAD_REQUEST);
+    },
+  });
+  await app.register(staticPlugin, opts);
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).type(JSON_TYPE).send(NOT_FOUND);
+  });
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, request, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500)
+      opts.log.error({ path: pathOf(request.url), err: err.message }, 'http error');
+    reply
+      .code(status)
+      .type(JSON_TYPE)
+      .send(status >= 500 ? '{"error":"internal"}' : BAD_REQUEST);
+  });
+  await app.ready();
+  const handle = handler!;
+  return { handle: (req, res) => handle(req, res), close: () => app.close() };
 }
