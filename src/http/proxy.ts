@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { setupSocket, watchUpgrade, type UpgradeRequest } from './proxy-upgrade.js';
+import { HOP_BY_HOP } from './response-headers.js';
 
 // undici's Pool alone (the same class its index exports): the index also loads fetch,
 // websockets and caches, ~8 MB of resident memory apposd has no use for.
@@ -106,14 +107,7 @@ const POOL: UndiciPool.Options = {
 };
 
 /** Request headers an upstream must not get from the client (hop-by-hop, or handled here). */
-const NOT_FORWARDED: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-]);
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect']);
 
 /** The origin-form path of a request target ("/x?y"), also for absolute-form targets. */
 function originForm(url: string): string {

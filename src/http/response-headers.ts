@@ -3,7 +3,8 @@
 // forwarder decides on (type, encoding, length) picked out in the same pass.
 import { SECURITY_HEADERS, SERVER_TOKEN_HEADERS } from './security-headers.js';
 
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
+/** Hop-by-hop headers (RFC 9110 7.6.1): never passed on, in either direction. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',

@@ -8,7 +8,7 @@ import { logRaw } from '../access-log.js';
 import { isCompressible, isEventStream } from '../encoding.js';
 import { writeRawResponse } from '../error-responses.js';
 import type { EdgeState, ProxyBinding } from '../exchange.js';
-import { addVary, forwardHead } from '../response-headers.js';
+import { addVary, forwardHead, HOP_BY_HOP } from '../response-headers.js';
 import type { UpstreamOutcomeSink } from '../upstream-outcome.js';
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
@@ -26,11 +26,7 @@ export interface HotProxyContext {
 
 /** Request headers an upstream never gets from the client (hop-by-hop, or set here). */
 const DROPPED: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
+  ...HOP_BY_HOP,
   'expect',
   'x-forwarded-for',
   'x-forwarded-proto',
