@@ -60,6 +60,12 @@ export function printJson(term: Terminal, value: unknown): void {
   print(term, JSON.stringify(value, null, 2));
 }
 
+/** Prints `value` as JSON with --json, else the text `format` makes of it. */
+export function show<T>(ctx: Ctx, value: T, format: (v: T) => string | readonly string[]): void {
+  if (ctx.json) printJson(ctx.term, value);
+  else print(ctx.term, format(value));
+}
+
 /** A query string (`?a=1&b=x&b=y`, or '') of the defined `params`. */
 export function query(
   params: Record<string, string | number | readonly string[] | undefined>,

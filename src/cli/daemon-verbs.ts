@@ -20,7 +20,7 @@ import {
   type VersionResponse,
 } from '../control/protocol.js';
 import { EXIT, UsageError } from '../errors.js';
-import { ACTION_TIMEOUT_MS, type Verb, noArgs, print, printJson, query } from './context.js';
+import { ACTION_TIMEOUT_MS, type Verb, noArgs, print, query, show } from './context.js';
 
 /** The daemon verbs, in the order help lists them. */
 export const DAEMON_VERBS: Record<string, Verb> = {
@@ -33,8 +33,7 @@ export const DAEMON_VERBS: Record<string, Verb> = {
       noArgs(ctx, 'reload');
       const client = { ...ctx.client, timeoutMs: ACTION_TIMEOUT_MS };
       const r = await call<ReloadResponse>(client, 'POST', ROUTES.RELOAD);
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, formatReload(r));
+      show(ctx, r, formatReload);
       return EXIT.OK;
     },
   },
@@ -46,8 +45,7 @@ export const DAEMON_VERBS: Record<string, Verb> = {
     run: async (ctx) => {
       noArgs(ctx, 'health');
       const r = await call<HealthResponse>(ctx.client, 'GET', ROUTES.HEALTH);
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, formatHealth(r));
+      show(ctx, r, formatHealth);
       return r.healthy ? EXIT.OK : EXIT.FAILED;
     },
   },
@@ -100,8 +98,7 @@ export const DAEMON_VERBS: Record<string, Verb> = {
       noArgs(ctx, 'backup');
       const client = { ...ctx.client, timeoutMs: ACTION_TIMEOUT_MS };
       const r = await call<BackupResponse>(client, 'POST', ROUTES.BACKUP);
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, formatBackup(r));
+      show(ctx, r, formatBackup);
       return EXIT.OK;
     },
   },
@@ -113,8 +110,7 @@ export const DAEMON_VERBS: Record<string, Verb> = {
     run: async (ctx) => {
       noArgs(ctx, 'backups');
       const r = await call<BackupsResponse>(ctx.client, 'GET', ROUTES.BACKUPS);
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, formatBackups(r));
+      show(ctx, r, formatBackups);
       return EXIT.OK;
     },
   },
@@ -131,12 +127,10 @@ export const DAEMON_VERBS: Record<string, Verb> = {
       if (ctx.args.length !== 1) throw new UsageError('restore needs one backup id', 'restore');
       const client = { ...ctx.client, timeoutMs: ACTION_TIMEOUT_MS };
       const r = await call<RestoreResponse>(client, 'POST', ROUTES.RESTORE, { id: ctx.args[0] });
-      if (ctx.json) printJson(ctx.term, r);
-      else
-        print(ctx.term, [
-          `restored ${r.id}: ${r.programs.join(', ') || 'files only'}`,
-          ...r.failed,
-        ]);
+      show(ctx, r, (v) => [
+        `restored ${v.id}: ${v.programs.join(', ') || 'files only'}`,
+        ...v.failed,
+      ]);
       return r.failed.length === 0 ? EXIT.OK : EXIT.FAILED;
     },
   },
@@ -149,8 +143,7 @@ export const DAEMON_VERBS: Record<string, Verb> = {
       noArgs(ctx, 'doctor');
       const client = { ...ctx.client, timeoutMs: 60_000 };
       const r = await call<DoctorResponse>(client, 'GET', ROUTES.DOCTOR);
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, formatDoctor(r));
+      show(ctx, r, formatDoctor);
       return r.ok ? EXIT.OK : EXIT.FAILED;
     },
   },
@@ -162,8 +155,7 @@ export const DAEMON_VERBS: Record<string, Verb> = {
     run: async (ctx) => {
       noArgs(ctx, 'version');
       const r = await call<VersionResponse>(ctx.client, 'GET', ROUTES.VERSION);
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, r.version);
+      show(ctx, r, (v) => v.version);
       return EXIT.OK;
     },
   },

@@ -20,8 +20,8 @@ import {
   needNames,
   noArgs,
   print,
-  printJson,
   query,
+  show,
 } from './context.js';
 
 async function action(ctx: Ctx, verb: 'start' | 'stop' | 'restart'): Promise<number> {
@@ -30,8 +30,7 @@ async function action(ctx: Ctx, verb: 'start' | 'stop' | 'restart'): Promise<num
   const body = { names: ctx.args, timeout_ms: ctx.timeoutMs };
   const client = { ...ctx.client, timeoutMs: ACTION_TIMEOUT_MS };
   const r = await call<ActionResponse>(client, 'POST', route, body);
-  if (ctx.json) printJson(ctx.term, r);
-  else print(ctx.term, r.results.map(formatAction));
+  show(ctx, r, (v) => v.results.map(formatAction));
   return r.results.every((x) => x.ok) ? EXIT.OK : EXIT.FAILED;
 }
 
@@ -39,10 +38,10 @@ async function action(ctx: Ctx, verb: 'start' | 'stop' | 'restart'): Promise<num
 async function followLogs(
   ctx: Ctx,
   path: string,
-  show: (m: FollowMessage) => void,
+  onMessage: (m: FollowMessage) => void,
 ): Promise<number> {
   const stream = follow(ctx.client, path, (m) =>
-    ctx.json ? print(ctx.term, JSON.stringify(m)) : show(m),
+    ctx.json ? print(ctx.term, JSON.stringify(m)) : onMessage(m),
   );
   const off = ctx.term.onInterrupt(() => stream.stop());
   try {
@@ -79,8 +78,7 @@ export const PROGRAM_VERBS: Record<string, Verb> = {
         'GET',
         ROUTES.STATUS + query({ name: names }),
       );
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, formatStatus(r.programs, r.upstreams));
+      show(ctx, r, (v) => formatStatus(v.programs, v.upstreams));
       const upstreamsUp = (r.upstreams ?? []).every((u) => u.state === 'UP');
       return r.programs.every(isFine) && upstreamsUp ? EXIT.OK : EXIT.STATUS_NOT_RUNNING;
     },
@@ -126,8 +124,7 @@ export const PROGRAM_VERBS: Record<string, Verb> = {
         throw new UsageError('signal needs a signal and a program name', 'signal');
       const [signal, ...names] = ctx.args as [string, ...string[]];
       const r = await call<ActionResponse>(ctx.client, 'POST', ROUTES.SIGNAL, { signal, names });
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, r.results.map(formatAction));
+      show(ctx, r, (v) => v.results.map(formatAction));
       return r.results.every((x) => x.ok) ? EXIT.OK : EXIT.FAILED;
     },
   },
@@ -146,12 +143,7 @@ export const PROGRAM_VERBS: Record<string, Verb> = {
         });
       }
       const r = await call<LogsResponse>(ctx.client, 'GET', ROUTES.LOGS + q);
-      if (ctx.json) printJson(ctx.term, r);
-      else
-        print(
-          ctx.term,
-          r.lines.map((l) => l.line),
-        );
+      show(ctx, r, (v) => v.lines.map((l) => l.line));
       return EXIT.OK;
     },
   },
@@ -173,12 +165,7 @@ export const PROGRAM_VERBS: Record<string, Verb> = {
       }
       const r = await call<LogsResponse>(ctx.client, 'GET', ROUTES.LOGS + q);
       const width = widthOf(r.programs);
-      if (ctx.json) printJson(ctx.term, r);
-      else
-        print(
-          ctx.term,
-          r.lines.map((l) => formatLogLine(l, width)),
-        );
+      show(ctx, r, (v) => v.lines.map((l) => formatLogLine(l, width)));
       return EXIT.OK;
     },
   },
@@ -191,8 +178,7 @@ export const PROGRAM_VERBS: Record<string, Verb> = {
       noArgs(ctx, 'journal', 1);
       const q = query({ name: ctx.args[0], limit: ctx.lines });
       const r = await call<JournalResponse>(ctx.client, 'GET', ROUTES.JOURNAL + q);
-      if (ctx.json) printJson(ctx.term, r);
-      else print(ctx.term, formatJournal(r.entries));
+      show(ctx, r, (v) => formatJournal(v.entries));
       return EXIT.OK;
     },
   },
