@@ -27,7 +27,7 @@ export interface CompressedCacheOptions {
 /** In-memory compressed copies of static files, keyed by absolute path and validator. */
 export class CompressedCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly pending = new Set<string>();
+  private readonly pending = new Map<string, Promise<void>>();
   private total = 0;
   readonly maxFileBytes: number;
   private readonly maxTotalBytes: number;
@@ -46,14 +46,20 @@ export class CompressedCache {
     return encoding === 'br' ? entry.br : entry.gzip;
   }
 
-  /** Starts compressing `path` in the background; a no-op when already under way. */
-  fill(path: string, tag: string): void {
+  /**
+   * Starts compressing `path` in the background (a no-op when already under way); resolves once
+   * that is over, whether the copies were kept or not.
+   */
+  fill(path: string, tag: string): Promise<void> {
     const key = `${path}\0${tag}`;
-    if (this.pending.has(key)) return;
-    this.pending.add(key);
-    this.load(path, tag)
-      .catch(() => undefined)
-      .finally(() => this.pending.delete(key));
+    let done = this.pending.get(key);
+    if (done === undefined) {
+      done = this.load(path, tag)
+        .catch(() => undefined)
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, done);
+    }
+    return done;
   }
 
   /** Resolves once no background compression is under way (for tests). */

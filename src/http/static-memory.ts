@@ -138,23 +138,45 @@ export class StaticMemory {
   }
 
   /**
-   * The answer to `req` on `route` when memory holds it now (no file read, no compression to
-   * wait for), or undefined: the hot path then leaves the request to node:http.
+   * The answer to `req` on `route`: now when memory holds it, a promise when the file is being
+   * read or compressed (it settles to undefined when memory will not serve it after all), or
+   * undefined when memory does not serve such a request: the hot path then leaves it to
+   * node:http.
    */
-  answerNow(
+  answerFor(
     req: StaticRequest,
     route: StaticRoute,
     files: FileCache,
     compress: boolean,
-  ): StaticAnswer | undefined {
+  ): StaticAnswer | Promise<StaticAnswer | undefined> | undefined {
     const path = servedPath(req, route);
     if (path === null) return undefined;
     const now = Date.now();
     const c = files.peek(relOf(path), now);
-    if (c?.kind === 'file') return this.pick(req, c, compress);
-    if (c?.kind !== 'missing' || !spaFallback(req, route, path)) return undefined;
+    if (c?.kind === 'file')
+      return this.pick(req, c, compress) ?? this.later(req, route, path, files, compress);
+    if (c === undefined) return this.later(req, route, path, files, compress);
+    if (c.kind !== 'missing' || !spaFallback(req, route, path)) return undefined;
     const index = files.peek(INDEX, now);
-    return index?.kind === 'file' ? this.pick(req, index, compress) : undefined;
+    if (index === undefined) return this.later(req, route, path, files, compress);
+    return index.kind === 'file' ? this.pick(req, index, compress) : undefined;
+  }
+
+  /** {@link answerFor} once the file is read and its compressed copy made. */
+  private async later(
+    req: StaticRequest,
+    route: StaticRoute,
+    path: string,
+    files: FileCache,
+    compress: boolean,
+  ): Promise<StaticAnswer | undefined> {
+    let c = await files.get(relOf(path));
+    if (c.kind === 'missing' && spaFallback(req, route, path)) c = await files.get(INDEX);
+    if (c.kind !== 'file') return undefined;
+    const now = this.pick(req, c, compress);
+    if (now !== undefined) return now;
+    await this.compressed.fill(c.abs, c.identity.etag);
+    return this.pick(req, c, compress);
   }
 
   private answer(
@@ -234,7 +256,7 @@ export class StaticMemory {
     const tag = f.identity.etag;
     const body = this.compressed.get(f.abs, tag, encoding);
     if (body === undefined) {
-      this.compressed.fill(f.abs, tag);
+      void this.compressed.fill(f.abs, tag);
       return undefined;
     }
     const known = f.made[encoding];

@@ -78,7 +78,7 @@ async function staticPlugin(app: FastifyInstance, opts: StaticPluginOptions): Pr
     const tag = String(reply.getHeader('etag') ?? reply.getHeader('last-modified') ?? '');
     const hit = cache.get(path, tag, encoding);
     if (!hit) {
-      cache.fill(path, tag);
+      void cache.fill(path, tag);
       return done(null, payload);
     }
     payload.destroy();

@@ -1,12 +1,14 @@
 // Static files answered from memory by the edge: validators and HEAD, a new build picked up
 // within a couple of seconds without a restart, and what memory leaves to @fastify/static
 // (large files, ranges, dotfiles). Runs on a copy of the fixture dashboard.
+import { gunzipSync } from 'node:zlib';
 import { cpSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MEMORY_FILE_BYTES } from '../../src/http/file-cache.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
+import { countNodeHttp } from '../helpers/node-http-events.js';
 import { DASHBOARD_DIR } from '../helpers/http-upstreams.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -106,6 +108,32 @@ describe('static files from memory', () => {
       const r = await send(`${t.base}${path}`, { headers: { accept: '*/*' } });
       expect(r.status, path).toBe(404);
       expect(r.text(), path).not.toContain('SECRET');
+    }
+  });
+});
+
+describe('static files memory does not hold yet', () => {
+  it('are answered on the hot path once read or compressed, not handed to node:http', async () => {
+    const cold = await startEdge(httpConfig([{ path: '/', static: dir.path, spa: true }]));
+    const events = countNodeHttp();
+    try {
+      const css = '/assets/app-9c8d7e.css';
+      const [index, gz, spa, robots] = await Promise.all([
+        send(`${cold.base}/`),
+        send(`${cold.base}${css}`, { headers: { 'accept-encoding': 'gzip' } }),
+        send(`${cold.base}/settings/users`, { headers: { accept: 'text/html' } }),
+        send(`${cold.base}/robots.txt`),
+      ]);
+      expect([index.status, gz.status, spa.status, robots.status]).toEqual([200, 200, 200, 200]);
+      expect(index.text()).toBe(readFileSync(join(dir.path, 'index.html'), 'utf8'));
+      expect(spa.text()).toBe(index.text());
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(gz.body).equals(readFileSync(join(dir.path, css)))).toBe(true);
+      expect(robots.text()).toBe(readFileSync(join(dir.path, 'robots.txt'), 'utf8'));
+      expect(events.counts.request).toBe(0);
+    } finally {
+      events.restore();
+      await cold.close();
     }
   });
 });

@@ -12,7 +12,7 @@ import { rawHealth, type HealthOptions } from '../health.js';
 import { checkRequest, proxyTarget } from '../request-target.js';
 import { HEALTH_PATH, pathOf, stripPrefix } from '../routes.js';
 import type { StaticAnswer, StaticMemory, StaticRequest } from '../static-memory.js';
-import type { HotConnection } from '../wire/connection.js';
+import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './forward.js';
 
@@ -83,6 +83,47 @@ function factsOf(headers: readonly string[]): HeadFacts {
   return facts;
 }
 
+/**
+ * One static request on the hot path: answered at once from memory, or once its file is read
+ * (or compressed), or given back to node:http when memory will not serve it after all.
+ */
+class StaticServed implements InFlight {
+  private readonly start = performance.now();
+  private gone = false;
+
+  constructor(
+    private readonly conn: HotConnection,
+    private readonly head: RequestHead,
+    private readonly path: string,
+    private readonly label: string,
+    private readonly access: Pick<EventLogger, 'info'> | null,
+  ) {}
+
+  settle(answer: StaticAnswer | undefined): void {
+    if (this.gone) return;
+    const { conn, head } = this;
+    if (answer === undefined) {
+      conn.retreat(head.raw);
+      return;
+    }
+    writeAnswer(conn.socket, answer, head.keepAlive);
+    if (this.access !== null) {
+      const ip = conn.socket.remoteAddress ?? '';
+      logRaw(this.access, head.method, this.path, answer.status, this.start, this.label, ip, false);
+    }
+    conn.done(head.keepAlive);
+  }
+
+  abort(): void {
+    this.gone = true;
+  }
+
+  timedOut(): void {
+    this.gone = true;
+    this.conn.destroy();
+  }
+}
+
 /** Creates the dispatcher: true when it took the request, false to leave it to node:http. */
 export function createHotDispatch(
   opts: HotDispatchOptions,
@@ -110,17 +151,25 @@ export function createHotDispatch(
     const entry = edge.match(path);
     if (entry?.static) {
       const { route, files } = entry.static;
-      const answer = opts.memory.answerNow(staticRequest(head), route, files, edge.compress);
-      if (answer === undefined) return false;
+      const found = opts.memory.answerFor(staticRequest(head), route, files, edge.compress);
+      if (found === undefined) return false;
       opts.requested(conn.socket);
-      const start = performance.now();
-      const keep = head.keepAlive;
-      writeAnswer(conn.socket, answer, keep);
-      if (edge.accessLog) {
-        const ip = conn.socket.remoteAddress ?? '';
-        logRaw(opts.access, head.method, path, answer.status, start, entry.label, ip, false);
+      const served = new StaticServed(
+        conn,
+        head,
+        path,
+        entry.label,
+        edge.accessLog ? opts.access : null,
+      );
+      if (found instanceof Promise) {
+        conn.current = served;
+        found.then(
+          (answer) => served.settle(answer),
+          () => served.settle(undefined),
+        );
+      } else {
+        served.settle(found);
       }
-      conn.done(keep);
       return true;
     }
     const b = entry?.proxy;
