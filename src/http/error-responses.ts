@@ -71,6 +71,29 @@ export function sendUpstreamError(
   sendJson(res, status, upstreamErrorBody(view), extra, close);
 }
 
+/**
+ * {@link sendUpstreamError}'s answer as bytes for a connection the hot path drives: kept alive
+ * when `keepAlive` is true, else closed after it.
+ */
+export function rawUpstreamError(
+  status: 502 | 503,
+  view: ProgramView | null,
+  keepAlive: boolean,
+): string {
+  const body = upstreamErrorBody(view);
+  const retry = status === 503 ? `Retry-After: ${retryAfterSeconds(view)}\r\n` : '';
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Cache-Control: no-store\r\n' +
+    SECURITY_HEADER_LINES +
+    retry +
+    `Connection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n` +
+    body
+  );
+}
+
 /** 413: the request body is larger than http.max_body. The connection is closed after. */
 export function sendTooLarge(res: ServerResponse): void {
   sendJson(res, 413, '{"error":"payload_too_large"}', [], true);

@@ -29,6 +29,7 @@ import {
 import type { UpstreamProxy } from './proxy.js';
 import { forwardHead } from './response-headers.js';
 import { stripPrefix } from './routes.js';
+import { afterFailure, holdLeft } from './upstream-attempts.js';
 import {
   outcomeOfError,
   type UpstreamOutcome,
@@ -37,9 +38,6 @@ import {
 import type { ProgramView, UpstreamStates } from './upstream-state.js';
 
 export type { EdgeState, ForwardSettings, ProxyBinding } from './exchange.js';
-/** At most this many extra attempts per request (a stale pooled socket, then a restart). */
-const MAX_RETRIES = 2;
-const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Forwards requests and upgrades on proxy routes. */
 export class Forwarder {
@@ -185,29 +183,11 @@ export class Forwarder {
     );
     // The client's socket is detached (null) once its response is done with it.
     const socket = req.socket as Socket | null;
-    if (ex.bodyless && socket !== null && !socket.destroyed) {
-      const idempotent = IDEMPOTENT.has(req.method ?? '');
-      const reset = code === 'ECONNRESET' || code === 'EPIPE';
-      const again = ex.retries < MAX_RETRIES;
-      if (idempotent && reset && retryable && again) {
-        ex.retries++;
-        this.send(ex);
-        return;
-      }
-      if (view !== null && (code === 'ECONNREFUSED' || (idempotent && reset))) {
-        if (view.up && view.epoch !== ex.epoch && again) {
-          ex.retries++;
-          this.send(ex);
-          return;
-        }
-        // Within a hold, every refused attempt waits for the program's next comeback; the
-        // hold's deadline (not a retry count) bounds it.
-        if (this.holdLeft(ex, view) > 0) {
-          ex.retries++;
-          this.hold(ex);
-          return;
-        }
-      }
+    if (socket !== null && !socket.destroyed) {
+      const failure = { code, method: req.method ?? '', bodyless: ex.bodyless, retryable };
+      const next = afterFailure(ex, failure, ex.b.route, view, this.states);
+      if (next === 'send') return this.send(ex);
+      if (next === 'hold') return this.hold(ex);
     }
     this.report(ex, outcomeOfError(code));
     this.unavailable(ex);
@@ -278,11 +258,7 @@ export class Forwarder {
   }
 
   private holdLeft(ex: { holdDeadline: number; b: ProxyBinding }, view: ProgramView): number {
-    const holdMs = ex.b.route.holdMs;
-    if (holdMs <= 0 || !this.states.holdable(view)) return 0;
-    const now = Date.now();
-    if (ex.holdDeadline === 0) ex.holdDeadline = now + holdMs;
-    return ex.holdDeadline - now;
+    return holdLeft(ex, ex.b.route, view, this.states);
   }
 
   private unavailable(ex: Exchange): void {

@@ -162,6 +162,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
       edge: () => edge,
       state,
+      states,
       health,
       report,
       access,

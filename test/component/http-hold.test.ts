@@ -5,10 +5,11 @@ import { Agent } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FakeSupervisor } from '../helpers/fake-supervisor.js';
-import { requestsRead } from '../helpers/edge-sockets.js';
+import { bytesRead, requestsRead } from '../helpers/edge-sockets.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { startBackend, type Upstream } from '../helpers/http-upstreams.js';
+import { countNodeHttp } from '../helpers/node-http-events.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let backend: Upstream;
@@ -185,5 +186,28 @@ describe('hold', () => {
       state: 'RUNNING',
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('holds and refuses on the hot path: a keep-alive connection never reaches node:http', async () => {
+    const t = await edgeWithHold(5000);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const events = countNodeHttp();
+    try {
+      expect((await send(`${t.base}/api/hello`, { agent })).status).toBe(200);
+      t.supervisor.down('backend', 'BACKOFF');
+      const refused = await send(`${t.base}/nohold/api/hello`, { agent });
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBeDefined();
+      const before = bytesRead(t.port);
+      const held = send(`${t.base}/api/hello`, { agent });
+      await waitFor(() => bytesRead(t.port) > before, { what: 'a held request read' });
+      t.supervisor.up('backend');
+      expect((await held).status).toBe(200);
+      expect((await send(`${t.base}/api/hello`, { agent })).status).toBe(200);
+      expect(events.counts.request).toBe(0);
+    } finally {
+      events.restore();
+      agent.destroy();
+    }
   });
 });

@@ -25,3 +25,17 @@ export function requestsRead(port: number): number {
   }
   return read;
 }
+
+/** Bytes the server has read so far on its established connections to 127.0.0.1:`port`. */
+export function bytesRead(port: number): number {
+  const out = execFileSync('ss', ['-Htin', 'state', 'established', `( sport = :${port} )`], {
+    encoding: 'utf8',
+  });
+  let read = 0;
+  let queued = 0;
+  for (const line of out.split('\n')) {
+    if (/^\d/.test(line)) queued = Number(line.split(/\s+/)[0]);
+    else read += Number(/bytes_received:(\d+)/.exec(line)?.[1] ?? 0) - queued;
+  }
+  return read;
+}

@@ -15,7 +15,7 @@ export function countNodeHttp(): NodeHttpEvents {
   const emit = Server.prototype.emit;
   Server.prototype.emit = function (this: Server, name: string | symbol, ...args: unknown[]) {
     if (name === 'request' || name === 'checkContinue' || name === 'upgrade') counts[name]++;
-    return emit.call(this, name, ...args);
+    return emit.apply(this, [name, ...args] as Parameters<typeof emit>);
   } as typeof emit;
   return {
     counts,

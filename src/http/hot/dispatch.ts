@@ -173,7 +173,7 @@ export function createHotDispatch(
       return true;
     }
     const b = entry?.proxy;
-    if (b === undefined || (b.view !== null && !b.view.up)) return false;
+    if (b === undefined) return false;
     if (edge.compress && negotiateEncoding(facts.acceptEncoding) !== null) return false;
     const url = b.target.url;
     if (url.protocol !== 'http:') return false;
@@ -187,7 +187,7 @@ export function createHotDispatch(
     const hot = { origin: url.origin, host: b.target.hostname, port: b.target.port };
     const ex = new HotProxyExchange(opts.proxy, conn, head, b, hot, path, sent);
     conn.current = ex;
-    ex.begin();
+    ex.start();
     return true;
   };
 }

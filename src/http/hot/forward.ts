@@ -6,10 +6,12 @@ import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
 import { isCompressible, isEventStream } from '../encoding.js';
-import { writeRawResponse } from '../error-responses.js';
+import { rawUpstreamError, writeRawResponse } from '../error-responses.js';
 import type { EdgeState, ProxyBinding } from '../exchange.js';
 import { addVary, forwardHead, HOP_BY_HOP } from '../response-headers.js';
-import type { UpstreamOutcomeSink } from '../upstream-outcome.js';
+import { afterFailure, holdLeft, type Attempts } from '../upstream-attempts.js';
+import { outcomeOfError, type UpstreamOutcomeSink } from '../upstream-outcome.js';
+import type { UpstreamStates } from '../upstream-state.js';
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import type { ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';
@@ -18,6 +20,7 @@ import type { ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';
 export interface HotProxyContext {
   readonly pool: UpstreamPool;
   readonly state: EdgeState;
+  readonly states: UpstreamStates;
   readonly compress: () => boolean;
   readonly report: UpstreamOutcomeSink;
   /** Where access lines go, or null when the access log is off. */
@@ -76,7 +79,12 @@ export interface HotTarget {
 }
 
 /** One request in flight to an upstream. */
-export class HotProxyExchange implements InFlight, ResponseReceiver {
+export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
+  retries = 0;
+  holdDeadline = 0;
+  epoch = 0;
+  /** Cancels the wait for the program while the request is held. */
+  private unhold: (() => void) | null = null;
   private upstream: UpstreamConn | null = null;
   private chunked = false;
   private headSent = false;
@@ -89,9 +97,8 @@ export class HotProxyExchange implements InFlight, ResponseReceiver {
   /** The response head, written with the first body bytes (one write for small answers). */
   private pending: string | null = null;
   private keepAlive = false;
-  private retried = false;
   private status = 0;
-  private readonly start = performance.now();
+  private readonly startedAt = performance.now();
   private readonly ip: string;
 
   constructor(
@@ -106,8 +113,16 @@ export class HotProxyExchange implements InFlight, ResponseReceiver {
     this.ip = conn.socket.remoteAddress ?? '';
   }
 
+  /** Sends the request upstream, or holds it while its program is not up. */
+  start(): void {
+    const view = this.b.view;
+    if (view !== null && !view.up) this.hold();
+    else this.begin();
+  }
+
   /** Sends the request upstream. */
-  begin(): void {
+  private begin(): void {
+    if (this.b.view !== null) this.epoch = this.b.view.epoch;
     const t = this.target;
     const up = this.ctx.pool.acquire(t.origin, t.host, t.port);
     this.upstream = up;
@@ -198,14 +213,41 @@ export class HotProxyExchange implements InFlight, ResponseReceiver {
       this.conn.destroy();
       return;
     }
-    if (reused && !this.retried && err.code === 'ECONNRESET') {
-      this.retried = true;
-      this.begin();
-      return;
+    const failure = { code: err.code, method: this.head.method, bodyless: true, retryable: reused };
+    const next = afterFailure(this, failure, this.b.route, this.b.view, this.ctx.states);
+    if (next === 'send') this.begin();
+    else if (next === 'hold') this.hold();
+    else {
+      this.ctx.report(this.b.route, outcomeOfError(err.code));
+      this.unavailable();
     }
-    // Retries, hold and the state-aware 502/503 live on node:http's path: it takes the
-    // request over (nothing of it was answered yet).
-    this.conn.retreat(this.head.raw);
+  }
+
+  /** Waits (bounded by the route's hold) for the program to turn up, then sends; else 503. */
+  private hold(): void {
+    const view = this.b.view!;
+    const left = holdLeft(this, this.b.route, view, this.ctx.states);
+    const cancel =
+      left > 0
+        ? this.ctx.states.waitReady(view, left, (ready) => {
+            this.unhold = null;
+            if (ready) this.begin();
+            else this.unavailable();
+          })
+        : undefined;
+    if (cancel === undefined) this.unavailable();
+    else this.unhold = cancel;
+  }
+
+  /** Answers the state-aware 502/503 (CONTRACT.md "Upstream errors"). */
+  private unavailable(): void {
+    const view = this.b.view;
+    const status = view !== null && !view.up ? 503 : 502;
+    const keep = this.head.keepAlive && !this.ctx.state.closing;
+    this.status = status;
+    this.conn.socket.write(rawUpstreamError(status, view, keep), 'latin1');
+    this.finish(false);
+    this.conn.done(keep);
   }
 
   timedOut(): void {
@@ -214,6 +256,8 @@ export class HotProxyExchange implements InFlight, ResponseReceiver {
       this.conn.destroy();
       return;
     }
+    this.unhold?.();
+    this.unhold = null;
     this.upstream?.abandon();
     this.upstream = null;
     this.ctx.report(this.b.route, 'timeout');
@@ -224,6 +268,8 @@ export class HotProxyExchange implements InFlight, ResponseReceiver {
   }
 
   abort(): void {
+    this.unhold?.();
+    this.unhold = null;
     this.upstream?.abandon();
     this.upstream = null;
     this.finish(true);
@@ -242,7 +288,7 @@ export class HotProxyExchange implements InFlight, ResponseReceiver {
       this.head.method,
       this.path,
       this.status,
-      this.start,
+      this.startedAt,
       this.b.route.label,
       this.ip,
       aborted,

@@ -10,6 +10,7 @@ import type { EdgeState } from '../exchange.js';
 import type { HealthOptions } from '../health.js';
 import type { StaticMemory } from '../static-memory.js';
 import type { UpstreamOutcomeSink } from '../upstream-outcome.js';
+import type { UpstreamStates } from '../upstream-state.js';
 import { HotConnection, type WireEdge } from '../wire/connection.js';
 import { createHeadReader, type LlhttpBinding } from '../wire/llhttp.js';
 import { createHotDispatch } from './dispatch.js';
@@ -23,6 +24,7 @@ export interface HotPathOptions {
   readonly keepAliveTimeoutMs: number;
   readonly edge: () => Edge;
   readonly state: EdgeState;
+  readonly states: UpstreamStates;
   readonly health: HealthOptions;
   readonly report: UpstreamOutcomeSink;
   readonly access: Pick<EventLogger, 'info'>;
@@ -53,6 +55,7 @@ export function attachHotPath(server: Server, opts: HotPathOptions): HotPath {
     proxy: {
       pool,
       state: opts.state,
+      states: opts.states,
       compress: () => opts.edge().compress,
       report: opts.report,
       access: () => (opts.edge().accessLog ? opts.access : null),
