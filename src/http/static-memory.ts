@@ -6,6 +6,7 @@ import type { CompressedCache } from './compressed-cache.js';
 import { ACCEPTS_BR, ACCEPTS_GZIP, acceptedEncodings, type Encoding } from './encoding.js';
 import { FileCache, withBody, type Cached, type MemoryFile, type Variant } from './file-cache.js';
 import { pathOf, type StaticRoute } from './routes.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import { isNavigation, staticPath } from './static-path.js';
 
 /** Hands a request the memory path does not answer to the @fastify/static path. */
@@ -36,6 +37,15 @@ function viewOf(req: IncomingMessage): StaticRequest {
 }
 
 const INDEX = '/index.html';
+const NOT_FOUND = Buffer.from('{"error":"not_found"}');
+/** What the @fastify/static path answers for a file that does not exist (no SPA fallback). */
+const NOT_FOUND_HEADERS: readonly string[] = [
+  ...SECURITY_HEADERS.flat(),
+  'content-type',
+  'application/json; charset=utf-8',
+  'content-length',
+  String(NOT_FOUND.length),
+];
 const TOKEN_SEPARATORS = /[ ,]+/;
 
 /** True when an If-None-Match list names `etag` (weak comparison, as @fastify/send does). */
@@ -77,6 +87,15 @@ const relOf = (path: string): string =>
 /** True when a miss on `path` gets the SPA's index.html instead. */
 const spaFallback = (req: StaticRequest, route: StaticRoute, path: string): boolean =>
   route.spa && !path.startsWith('/assets/') && isNavigation(req.header('accept'), path);
+
+/** The 404 for a file that does not exist. */
+function notFound(req: StaticRequest): StaticAnswer {
+  return {
+    status: 404,
+    headers: NOT_FOUND_HEADERS,
+    body: req.method === 'HEAD' ? undefined : NOT_FOUND,
+  };
+}
 
 /** Serves static routes' small files from memory, one {@link FileCache} per root. */
 export class StaticMemory {
@@ -156,7 +175,8 @@ export class StaticMemory {
     if (c?.kind === 'file')
       return this.pick(req, c, compress) ?? this.later(req, route, path, files, compress);
     if (c === undefined) return this.later(req, route, path, files, compress);
-    if (c.kind !== 'missing' || !spaFallback(req, route, path)) return undefined;
+    if (c.kind !== 'missing') return undefined;
+    if (!spaFallback(req, route, path)) return notFound(req);
     const index = files.peek(INDEX, now);
     if (index === undefined) return this.later(req, route, path, files, compress);
     return index.kind === 'file' ? this.pick(req, index, compress) : undefined;
@@ -171,7 +191,10 @@ export class StaticMemory {
     compress: boolean,
   ): Promise<StaticAnswer | undefined> {
     let c = await files.get(relOf(path));
-    if (c.kind === 'missing' && spaFallback(req, route, path)) c = await files.get(INDEX);
+    if (c.kind === 'missing') {
+      if (!spaFallback(req, route, path)) return notFound(req);
+      c = await files.get(INDEX);
+    }
     if (c.kind !== 'file') return undefined;
     const now = this.pick(req, c, compress);
     if (now !== undefined) return now;

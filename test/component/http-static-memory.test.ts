@@ -113,7 +113,7 @@ describe('static files from memory', () => {
 });
 
 describe('static files memory does not hold yet', () => {
-  it('are answered on the hot path once read or compressed, not handed to node:http', async () => {
+  it('are answered (or 404) on the hot path once read or compressed, not handed to node:http', async () => {
     const cold = await startEdge(httpConfig([{ path: '/', static: dir.path, spa: true }]));
     const events = countNodeHttp();
     try {
@@ -130,6 +130,13 @@ describe('static files memory does not hold yet', () => {
       expect(gz.headers['content-encoding']).toBe('gzip');
       expect(gunzipSync(gz.body).equals(readFileSync(join(dir.path, css)))).toBe(true);
       expect(robots.text()).toBe(readFileSync(join(dir.path, 'robots.txt'), 'utf8'));
+      for (const method of ['GET', 'HEAD', 'GET']) {
+        const missing = await send(`${cold.base}/assets/missing.js`, { method });
+        expect(missing.status).toBe(404);
+        expect(missing.headers['x-frame-options']).toBe('SAMEORIGIN');
+        expect(missing.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(missing.text()).toBe(method === 'HEAD' ? '' : '{"error":"not_found"}');
+      }
       expect(events.counts.request).toBe(0);
     } finally {
       events.restore();
