@@ -1,20 +1,18 @@
 // One proxied request on the hot path: the request head re-written for the upstream
-// (X-Forwarded-*, prefix stripped, hop-by-hop dropped), the response head re-written for the
-// client (security headers, Vary, Connection), its body relayed with backpressure.
-import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+// (X-Forwarded-*, prefix stripped, hop-by-hop dropped) and the exchange's life (hold, retries,
+// 502/503/504, abort, access line); hot/respond.ts writes the response.
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
-import { isCompressible, isEventStream } from '../encoding.js';
 import { rawUpstreamError, writeRawResponse } from '../error-responses.js';
 import type { EdgeState, ProxyBinding } from '../exchange.js';
-import { addVary, forwardHead, HOP_BY_HOP } from '../response-headers.js';
+import { HOP_BY_HOP } from '../response-headers.js';
 import { afterFailure, holdLeft, type Attempts } from '../upstream-attempts.js';
 import { outcomeOfError, type UpstreamOutcomeSink } from '../upstream-outcome.js';
 import type { UpstreamStates } from '../upstream-state.js';
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import type { ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';
+import { HotResponse } from './respond.js';
 
 /** What hot exchanges share. */
 export interface HotProxyContext {
@@ -60,17 +58,6 @@ export function upstreamHead(head: RequestHead, path: string, ip: string, origin
   );
 }
 
-/** Small bodies go out in one buffer with their head; larger ones in a second write. */
-const ONE_WRITE_BYTES = 16 * 1024;
-
-/** `head` and a small `chunk` in one buffer. */
-function withHead(head: string, chunk: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(head.length + chunk.length);
-  out.write(head, 0, 'latin1');
-  chunk.copy(out, head.length);
-  return out;
-}
-
 /** Where an upstream is reached. */
 export interface HotTarget {
   readonly origin: string;
@@ -86,17 +73,8 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
   /** Cancels the wait for the program while the request is held. */
   private unhold: (() => void) | null = null;
   private upstream: UpstreamConn | null = null;
-  private chunked = false;
-  private headSent = false;
-  /** The upstream socket paused until the client drains. */
-  private paused: Socket | null = null;
-  private readonly onDrain = (): void => {
-    this.paused?.resume();
-    this.paused = null;
-  };
-  /** The response head, written with the first body bytes (one write for small answers). */
-  private pending: string | null = null;
-  private keepAlive = false;
+  /** The response being written, once its head arrived. */
+  private res: HotResponse | null = null;
   private status = 0;
   private readonly startedAt = performance.now();
   private readonly ip: string;
@@ -132,77 +110,26 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
   onHead(status: number, headers: string[]): void {
     this.ctx.report(this.b.route, 'ok');
     this.status = status;
-    const head = forwardHead(headers);
-    const socket = this.conn.socket;
-    const sse = isEventStream(head.contentType);
-    if (sse) {
-      socket.setTimeout(0);
-      socket.setKeepAlive(true, 60_000);
-      this.ctx.state.longLived.add(socket);
-    } else if (
-      this.ctx.compress() &&
-      head.contentEncoding === undefined &&
-      !head.noTransform &&
-      isCompressible(head.contentType)
-    ) {
-      addVary(head);
-    }
-    const req = this.head;
-    const bodyless = req.method === 'HEAD' || status === 204 || status === 304;
-    let keep = req.keepAlive && !this.ctx.state.closing;
-    if (!bodyless && head.contentLength === undefined) {
-      if (req.versionMinor >= 1) this.chunked = true;
-      else keep = false;
-    }
-    this.keepAlive = keep;
-    const h = head.headers;
-    let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    for (let i = 0; i < h.length; i += 2) out += `${h[i]}: ${h[i + 1]}\r\n`;
-    if (this.chunked) out += 'Transfer-Encoding: chunked\r\n';
-    out += keep ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';
-    this.headSent = true;
-    // An event stream's head goes out at once: its first event may be long in coming.
-    if (sse) socket.write(out, 'latin1');
-    else this.pending = out;
+    this.res = new HotResponse(
+      this.conn.socket,
+      this.ctx.state,
+      this.head,
+      status,
+      headers,
+      this.ctx.compress(),
+    );
   }
 
   onBody(chunk: Buffer): void {
-    const socket = this.conn.socket;
-    const head = this.pending;
-    this.pending = null;
-    let ok: boolean;
-    if (this.chunked) {
-      socket.cork();
-      if (head !== null) socket.write(head, 'latin1');
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      socket.write(chunk);
-      ok = socket.write('\r\n', 'latin1');
-      socket.uncork();
-    } else if (head === null) {
-      ok = socket.write(chunk);
-    } else if (chunk.length <= ONE_WRITE_BYTES) {
-      ok = socket.write(withHead(head, chunk));
-    } else {
-      socket.cork();
-      socket.write(head, 'latin1');
-      ok = socket.write(chunk);
-      socket.uncork();
-    }
-    if (!ok && this.upstream !== null && this.paused === null) {
-      this.paused = this.upstream.socket;
-      this.paused.pause();
-      socket.once('drain', this.onDrain);
-    }
+    this.res?.body(chunk, this.upstream?.socket ?? null);
   }
 
   onEnd(): void {
     this.upstream = null;
-    const head = this.pending ?? '';
-    this.pending = null;
-    if (this.chunked) this.conn.socket.write(`${head}0\r\n\r\n`, 'latin1');
-    else if (head !== '') this.conn.socket.write(head, 'latin1');
+    const res = this.res!;
+    res.end();
     this.finish(false);
-    this.conn.done(this.keepAlive);
+    this.conn.done(res.keepAlive);
   }
 
   onError(err: NodeJS.ErrnoException, answered: boolean): void {
@@ -251,7 +178,7 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
   }
 
   timedOut(): void {
-    if (this.headSent) {
+    if (this.res !== null) {
       this.abort();
       this.conn.destroy();
       return;
@@ -276,11 +203,7 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
   }
 
   private finish(aborted: boolean): void {
-    if (this.paused !== null) {
-      this.conn.socket.off('drain', this.onDrain);
-      this.paused = null;
-    }
-    this.ctx.state.longLived.delete(this.conn.socket);
+    this.res?.release();
     const log = this.ctx.access();
     if (log === null || this.status === -1) return;
     logRaw(
