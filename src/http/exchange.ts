@@ -4,12 +4,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
-import { constants as z, createBrotliCompress, createGzip } from 'node:zlib';
 import type { BodyLimiter } from './body-limit.js';
-import { isCompressible, negotiateEncoding, type Encoding } from './encoding.js';
+import { createEncoder, responseEncoding } from './encoder.js';
 import type { Forwarder } from './forward.js';
 import type { ProxyExchange, ProxyTarget, UpgradeExchange } from './proxy.js';
-import { addVary, markEncoded, type ForwardHead } from './response-headers.js';
+import type { ForwardHead } from './response-headers.js';
 import { proxyTarget, type Refusal } from './request-target.js';
 import type { ProxyRoute } from './routes.js';
 import type { ProgramView } from './upstream-state.js';
@@ -44,9 +43,6 @@ export interface ExchangeRequest extends IncomingMessage {
   [kExchange]?: Exchange;
 }
 
-/** Smallest body (by Content-Length) worth compressing. */
-const MIN_COMPRESS_BYTES = 1024;
-
 /**
  * The compressor for an upstream response whose head is `head` (marked encoded, or given a
  * Vary when it stays plain), or undefined when it is not worth or not allowed compressing.
@@ -56,27 +52,8 @@ export function encoderFor(
   status: number,
   head: ForwardHead,
 ): Transform | undefined {
-  if (head.contentEncoding !== undefined || head.noTransform || !isCompressible(head.contentType)) {
-    return undefined;
-  }
-  const encoding = negotiateEncoding(req.headers['accept-encoding']);
-  const small = head.contentLength !== undefined && Number(head.contentLength) < MIN_COMPRESS_BYTES;
-  if (encoding && !small && req.method !== 'HEAD' && status !== 204 && status !== 304) {
-    markEncoded(head, encoding);
-    return createEncoder(encoding);
-  }
-  addVary(head);
-  return undefined;
-}
-
-/** A compressor for `encoding` (brotli at quality 4 for text, else gzip). */
-function createEncoder(encoding: Encoding): Transform {
-  if (encoding === 'br') {
-    return createBrotliCompress({
-      params: { [z.BROTLI_PARAM_QUALITY]: 4, [z.BROTLI_PARAM_MODE]: z.BROTLI_MODE_TEXT },
-    });
-  }
-  return createGzip();
+  const encoding = responseEncoding(req.method, status, head, req.headers['accept-encoding']);
+  return encoding === null ? undefined : createEncoder(encoding);
 }
 
 /** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (proxy.ts drops the hop-by-hop headers). */
