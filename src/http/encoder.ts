@@ -1,7 +1,15 @@
-// Compression of proxied responses: which responses are compressed and how their heads change,
-// and the one set of zlib settings (brotli at quality 4 for text, gzip at zlib's default level).
+// Compression of proxied responses, for both paths (node:http's exchange.ts and the hot path's
+// hot/respond.ts): which responses are compressed and how their heads change, and the one set
+// of zlib settings (brotli at quality 4 for text, gzip at zlib's default level), as a stream or
+// in one call for a whole body.
 import type { Transform } from 'node:stream';
-import { constants as z, createBrotliCompress, createGzip } from 'node:zlib';
+import {
+  brotliCompressSync,
+  constants as z,
+  createBrotliCompress,
+  createGzip,
+  gzipSync,
+} from 'node:zlib';
 import { isCompressible, negotiateEncoding, type Encoding } from './encoding.js';
 import { addVary, markEncoded, type ForwardHead } from './response-headers.js';
 
@@ -39,4 +47,9 @@ export function responseEncoding(
 /** A compressor stream for `encoding`. */
 export function createEncoder(encoding: Encoding): Transform {
   return encoding === 'br' ? createBrotliCompress(BROTLI) : createGzip();
+}
+
+/** `body`, a whole response body, compressed with `encoding` at once (same settings). */
+export function encodeWhole(encoding: Encoding, body: Buffer): Buffer {
+  return encoding === 'br' ? brotliCompressSync(body, BROTLI) : gzipSync(body);
 }

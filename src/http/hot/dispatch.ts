@@ -1,13 +1,12 @@
 // The hot path's dispatcher: takes a parsed request head and serves it without node:http
 // (/api/health, static files memory holds now, bodyless requests on proxy routes whose upstream
-// is up), or declines it so node:http serves it (bodies, Expect, refusals, held or failing
-// upstreams, static misses and large files, proxied answers that may be compressed).
+// is up; compressed as node:http's path would), or declines it so node:http serves it (bodies,
+// Expect, refusals, held or failing upstreams, static misses and large files).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
 import type { Edge } from '../dispatch-table.js';
-import { negotiateEncoding } from '../encoding.js';
 import { rawHealth, type HealthOptions } from '../health.js';
 import { checkRequest, proxyTarget } from '../request-target.js';
 import { HEALTH_PATH, pathOf, stripPrefix } from '../routes.js';
@@ -64,19 +63,17 @@ function writeAnswer(socket: Socket, a: StaticAnswer, keepAlive: boolean): void 
   socket.uncork();
 }
 
-/** What a head says about its body and negotiation, read in one pass. */
+/** What a head says about its body, read in one pass. */
 interface HeadFacts {
   hasHost: boolean;
   plain: boolean;
-  acceptEncoding: string | undefined;
 }
 
 function factsOf(headers: readonly string[]): HeadFacts {
-  const facts: HeadFacts = { hasHost: false, plain: true, acceptEncoding: undefined };
+  const facts: HeadFacts = { hasHost: false, plain: true };
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!.toLowerCase();
     if (name === 'host') facts.hasHost = true;
-    else if (name === 'accept-encoding') facts.acceptEncoding = headers[i + 1];
     else if (name === 'transfer-encoding' || name === 'expect') facts.plain = false;
     else if (name === 'content-length' && headers[i + 1] !== '0') facts.plain = false;
   }
@@ -174,7 +171,6 @@ export function createHotDispatch(
     }
     const b = entry?.proxy;
     if (b === undefined) return false;
-    if (edge.compress && negotiateEncoding(facts.acceptEncoding) !== null) return false;
     const url = b.target.url;
     if (url.protocol !== 'http:') return false;
     const target = proxyTarget(head.url, b.route.path);

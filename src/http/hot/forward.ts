@@ -12,7 +12,7 @@ import type { UpstreamStates } from '../upstream-state.js';
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import type { ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';
-import { HotResponse } from './respond.js';
+import { HotResponse, type ResponseOwner } from './respond.js';
 
 /** What hot exchanges share. */
 export interface HotProxyContext {
@@ -66,7 +66,7 @@ export interface HotTarget {
 }
 
 /** One request in flight to an upstream. */
-export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
+export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, ResponseOwner {
   retries = 0;
   holdDeadline = 0;
   epoch = 0;
@@ -111,6 +111,7 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
     this.ctx.report(this.b.route, 'ok');
     this.status = status;
     this.res = new HotResponse(
+      this,
       this.conn.socket,
       this.ctx.state,
       this.head,
@@ -126,10 +127,17 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts {
 
   onEnd(): void {
     this.upstream = null;
-    const res = this.res!;
-    res.end();
+    this.res?.end();
+  }
+
+  responded(res: HotResponse): void {
     this.finish(false);
     this.conn.done(res.keepAlive);
+  }
+
+  responseFailed(): void {
+    this.abort();
+    this.conn.destroy();
   }
 
   onError(err: NodeJS.ErrnoException, answered: boolean): void {
