@@ -31,9 +31,11 @@ export interface ResponseOwner {
 }
 
 /**
- * Encoded bodies up to this, with a known length, are compressed in one call once whole
- * (a zlib stream per response cost 2.5-8x the CPU of one call on 2-48 KiB JSON here); larger
- * or unframed ones go through a compressor stream.
+ * Encoded bodies are held until whole up to this and compressed in one call (a zlib stream per
+ * response cost 2.5-8x the CPU of one call on 2-48 KiB JSON here); a body known to be larger,
+ * or one that grows past it, goes through a compressor stream. Holding costs no latency: an
+ * unflushed compressor (node:http's path) emitted nothing but gzip's 10-byte header before
+ * some 300 KiB of JSON went in (brotli: nothing in 1 MiB).
  */
 const WHOLE_MAX = 64 * 1024;
 
@@ -57,8 +59,9 @@ export class HotResponse {
   private pending: string | null;
   /** The body's encoding, or null when it goes on as the upstream sent it. */
   private readonly encoding: Encoding | null = null;
-  /** An encoded body's bytes held until whole (a small one with a known length). */
+  /** An encoded body's bytes held until whole (while it is no larger than WHOLE_MAX). */
   private held: Buffer[] | null = null;
+  private heldBytes = 0;
   private encoder: Transform | null = null;
   /** The upstream socket paused until the client (or the compressor) drains. */
   private paused: Socket | null = null;
@@ -88,8 +91,8 @@ export class HotResponse {
       state.longLived.add(socket);
     } else if (compress) {
       this.encoding = responseEncoding(req.method, status, head, acceptEncoding(req.headers));
-      const length = Number(head.contentLength ?? WHOLE_MAX + 1);
-      if (this.encoding !== null && length <= WHOLE_MAX) this.held = [];
+      const large = Number(head.contentLength) > WHOLE_MAX;
+      if (this.encoding !== null && !large) this.held = [];
     }
     const bodyless = req.method === 'HEAD' || status === 204 || status === 304;
     let keep = req.keepAlive && !state.closing;
@@ -120,6 +123,8 @@ export class HotResponse {
       if (!this.frame(chunk)) this.pause(upstream, this.socket);
     } else if (this.held !== null) {
       this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > WHOLE_MAX) this.spill(this.encoding, this.held, upstream);
     } else {
       const encoder = this.encoder ?? this.startEncoder(this.encoding);
       if (!encoder.write(chunk)) this.pause(upstream, encoder);
@@ -154,6 +159,15 @@ export class HotResponse {
     this.encoder = null;
     this.held = null;
     this.state.longLived.delete(this.socket);
+  }
+
+  /** The held body grew past WHOLE_MAX: it goes into a compressor stream, and the rest after it. */
+  private spill(encoding: Encoding, held: Buffer[], upstream: Socket | null): void {
+    this.held = null;
+    const encoder = this.startEncoder(encoding);
+    let ok = true;
+    for (const chunk of held) ok = encoder.write(chunk);
+    if (!ok) this.pause(upstream, encoder);
   }
 
   private startEncoder(encoding: Encoding): Transform {
