@@ -1,6 +1,6 @@
 // GET|HEAD /api/health on the public listener, answered straight on the raw server: the shared
-// health verdict (wire/views.ts) as JSON, 200 or 503, computed from memory on each
-// request; other methods get 405 without their body being read.
+// health verdict (wire/views.ts) as JSON, 200 or 503, computed from memory once per change of
+// the supervisor's state and per 0.1 s; other methods get 405 without their body being read.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource } from '../upstreams/api.js';
@@ -14,23 +14,50 @@ export interface HealthOptions {
   readonly upstreams?: UpstreamSource | undefined;
   /** True once the edge is shutting down (reported as `stopping`, 503; connections close). */
   stopping(): boolean;
+  /**
+   * Changes whenever what the report shows may have changed (a supervisor event, an upstream
+   * check). Given, a GET or HEAD answer is computed once per change and per 0.1 s, the
+   * resolution of the report's figures, instead of once per request.
+   */
+  readonly version?: () => number;
 }
+
+/** One health answer, kept while its version and 0.1 s tick last. */
+interface Answer {
+  readonly status: number;
+  readonly headers: string[];
+  readonly body: string;
+  readonly tick: number;
+  readonly version: number;
+  readonly stopping: boolean;
+  /** Its raw forms, by method and keep-alive. */
+  readonly raw: Map<string, string>;
+}
+
+const kept = new WeakMap<HealthOptions, Answer>();
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const NOT_ALLOWED = '{"error":"method_not_allowed"}';
 const SECURITY_FLAT: readonly string[] = SECURITY_HEADERS.flat();
 
-/** The health answer to `method`: status, header pairs and body. */
-function healthAnswer(
-  method: string | undefined,
-  opts: HealthOptions,
-): { status: number; headers: string[]; body: string } {
+/** The health answer to `method`: status, header pairs and body (not to be changed). */
+function healthAnswer(method: string | undefined, opts: HealthOptions): Answer {
   const stopping = opts.stopping();
+  const now = Date.now();
+  const report = method === 'GET' || method === 'HEAD';
+  const tick = Math.floor(now / 100);
+  const version = opts.version?.() ?? -1;
+  if (report && version !== -1) {
+    const known = kept.get(opts);
+    if (known?.tick === tick && known.version === version && known.stopping === stopping) {
+      return known;
+    }
+  }
   let status: number;
   let body: string;
   let headers: string[];
-  if (method === 'GET' || method === 'HEAD') {
-    const { healthy, report } = healthReport(opts.supervisor, Date.now(), stopping, opts.upstreams);
+  if (report) {
+    const { healthy, report } = healthReport(opts.supervisor, now, stopping, opts.upstreams);
     status = healthy ? 200 : 503;
     body = JSON.stringify(report);
     headers = [...SECURITY_FLAT, 'cache-control', 'no-store', 'content-type', JSON_TYPE];
@@ -41,7 +68,9 @@ function healthAnswer(
   }
   headers.push('content-length', String(Buffer.byteLength(body)));
   if (stopping) headers.push('connection', 'close');
-  return { status, headers, body };
+  const answer: Answer = { status, headers, body, tick, version, stopping, raw: new Map() };
+  if (report && version !== -1) kept.set(opts, answer);
+  return answer;
 }
 
 /** Answers one request on the health path. */
@@ -60,9 +89,12 @@ export function rawHealth(
   opts: HealthOptions,
   keepAlive: boolean,
 ): { status: number; text: string; keepAlive: boolean } {
-  const { status, headers, body } = healthAnswer(method, opts);
-  const stopping = opts.stopping();
+  const answer = healthAnswer(method, opts);
+  const { status, headers, body, stopping } = answer;
   const keep = keepAlive && !stopping;
+  const key = keep ? method : `${method} close`;
+  const known = answer.raw.get(key);
+  if (known !== undefined) return { status, text: known, keepAlive: keep };
   let text = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
   for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
   // While stopping, healthAnswer's headers already carry `connection: close`.
@@ -70,5 +102,6 @@ export function rawHealth(
   else if (!stopping) text += 'connection: close\r\n';
   text += '\r\n';
   if (method !== 'HEAD') text += body;
+  answer.raw.set(key, text);
   return { status, text, keepAlive: keep };
 }

@@ -111,10 +111,20 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     fallback.handle(req, res);
   };
 
+  // What /api/health shows changes with the supervisor's events and the upstreams' checks.
+  let healthVersion = 0;
+  const changed = (): void => {
+    healthVersion++;
+  };
+  const unsubscribeHealth = [
+    opts.supervisor.subscribe(changed),
+    opts.upstreams?.subscribe(changed),
+  ];
   const health: HealthOptions = {
     supervisor: opts.supervisor,
     upstreams: opts.upstreams,
     stopping: () => state.closing,
+    version: () => healthVersion,
   };
 
   /** Answers requests the edge refuses before routing. */
@@ -272,6 +282,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       server.closeAllConnections();
       hot?.destroyAll();
       await closed;
+      for (const unsubscribe of unsubscribeHealth) unsubscribe?.();
       states.close();
       proxy.close();
       cache.clear();
