@@ -30,6 +30,12 @@ export class UpstreamConn {
   private answered = false;
   private noBody = false;
   private keepAlive = false;
+  /**
+   * llhttp saw the final response end: completed once execute() returned (what it completes
+   * may send the next request on this connection, which must not re-initialise the parser in
+   * its own callback).
+   */
+  private ended = false;
   /** Bytes of a Content-Length body still to relay as they come (-1: the parser frames it). */
   private rawLeft = -1;
   /** It served a request before the current one (a reset may mean it had gone stale). */
@@ -46,7 +52,9 @@ export class UpstreamConn {
     this.parser[P.kOnHeaders] = noop;
     this.parser[P.kOnHeadersComplete] = this.onHeadersComplete;
     this.parser[P.kOnBody] = this.onBody;
-    this.parser[P.kOnMessageComplete] = this.onMessageComplete;
+    this.parser[P.kOnMessageComplete] = () => {
+      if (this.answered) this.ended = true;
+    };
     this.parser[P.kOnExecute] = noop;
     const s = connect({ host, port, noDelay: true });
     this.socket = s;
@@ -63,6 +71,7 @@ export class UpstreamConn {
     this.parser.initialize(P.RESPONSE, this, 0, 0);
     this.receiver = receiver;
     this.answered = false;
+    this.ended = false;
     this.noBody = noBody;
     this.rawLeft = -1;
     this.socket.setTimeout(0);
@@ -87,6 +96,11 @@ export class UpstreamConn {
     keepAlive: boolean,
   ): number => {
     if (status < 200) return HEAD_CONTINUE;
+    // A second response after the one that ended: the upstream is confused.
+    if (this.ended) {
+      this.keepAlive = false;
+      return HEAD_STOP;
+    }
     this.answered = true;
     this.keepAlive = keepAlive;
     this.receiver?.onHead(status, headers, keepAlive);
@@ -108,21 +122,22 @@ export class UpstreamConn {
     // Bytes past the length: the upstream is confused, the connection is not reused.
     if (take < bytes.length) this.keepAlive = false;
     this.rawLeft = -1;
-    this.onMessageComplete();
+    this.complete();
   }
 
   private readonly onBody = (chunk: Buffer): void => {
     this.receiver?.onBody(chunk);
   };
 
-  private readonly onMessageComplete = (): void => {
+  private complete(): void {
+    this.ended = false;
     const r = this.receiver;
     if (r === null || !this.answered || this.rawLeft > 0) return;
     this.receiver = null;
     if (this.keepAlive) this.pool.release(this);
     else this.socket.destroy();
     r.onEnd();
-  };
+  }
 
   private readonly onIdle = (): void => {
     this.socket.destroy();
@@ -136,10 +151,12 @@ export class UpstreamConn {
     const n = this.parser.execute(chunk);
     if (typeof n !== 'number') this.fail(Object.assign(new Error(n.message), { code: 'EPROTO' }));
     else if (this.rawLeft > 0 && n < chunk.length) this.relay(chunk.subarray(n));
+    else if (this.ended) this.complete();
   };
 
   private readonly onEnd = (): void => {
     if (this.receiver !== null && this.answered && this.rawLeft < 0) this.parser.finish();
+    if (this.ended) this.complete();
     this.fail(Object.assign(new Error('upstream closed'), { code: 'ECONNRESET' }));
   };
 
