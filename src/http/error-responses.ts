@@ -8,6 +8,7 @@ import { SECURITY_HEADERS, SECURITY_HEADER_LINES } from './security-headers.js';
 import type { ProgramView } from './upstream-state.js';
 
 const RAW_CLOSE_GRACE_MS = 2000;
+const TOO_LARGE = '{"error":"payload_too_large"}';
 
 /** CONTRACT.md's body for a 502/503 caused by an upstream. */
 export function upstreamErrorBody(view: ProgramView | null): string {
@@ -96,7 +97,7 @@ export function rawUpstreamError(
 
 /** 413: the request body is larger than http.max_body. The connection is closed after. */
 export function sendTooLarge(res: ServerResponse): void {
-  sendJson(res, 413, '{"error":"payload_too_large"}', [], true);
+  sendJson(res, 413, TOO_LARGE, [], true);
 }
 
 /** Writes a complete response to a socket that is not (or no longer) driven by the HTTP server. */
@@ -121,6 +122,11 @@ export function writeRawResponse(socket: Socket, status: number, body: string, e
       'Connection: close\r\n\r\n' +
       body,
   );
+}
+
+/** sendTooLarge's 413 written to a socket the hot path drives; it is closed after. */
+export function writeRawTooLarge(socket: Socket): void {
+  writeRawResponse(socket, 413, TOO_LARGE);
 }
 
 /** A raw 502/503 for a websocket upgrade that cannot be forwarded. */

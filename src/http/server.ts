@@ -178,6 +178,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       access,
       guard,
       memory,
+      maxBody: () => forwarder.settings.maxBody,
     });
 
   server.on('timeout', (socket: Socket) => {

@@ -239,6 +239,43 @@ describe('edge framing against node:http', () => {
     }
   }, 120_000);
 
+  it('answers generated pipelined body requests like node:http when split at every byte', async () => {
+    const bodyRequest = fc
+      .tuple(
+        fc.constantFrom('POST', 'PUT', 'PATCH'),
+        fc.stringMatching(/^[a-z0-9]{0,8}$/),
+        fc.oneof(
+          fc
+            .stringMatching(/^[a-z]{1,40}$/)
+            .map((b) => ({ headers: `Content-Length: ${b.length}\r\n`, body: b })),
+          chunkedBody.map((b) => ({ headers: 'Transfer-Encoding: chunked\r\n', body: b })),
+        ),
+      )
+      .map(([m, p, f]) => ({ head: `${m} /api/${p} HTTP/1.1\r\nHost: x\r\n`, ...f }))
+      .map((f) => ({ head: f.head, body: f.body, bodyHeaders: f.headers }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(bodyRequest, { minLength: 1, maxLength: 3 }), async (requests) => {
+        const text = requests.map((r, i) => bytesOf(r, i === requests.length - 1)).join('');
+        const bytes = Buffer.from(text, 'latin1');
+        const ref = await exchange(referencePort, [bytes]);
+        expect(ref).toEqual(requests.map(() => 200));
+        const cuts = Array.from({ length: bytes.length - 1 }, (_, i) => i + 1);
+        for (let i = 0; i < cuts.length; i += 8) {
+          const results = await Promise.all(
+            cuts
+              .slice(i, i + 8)
+              .map((at) => exchange(t.port, [bytes.subarray(0, at), bytes.subarray(at)])),
+          );
+          for (const edge of results) {
+            neverLooser(edge, ref);
+            expect(edge).toEqual(ref);
+          }
+        }
+      }),
+      { seed: 20261205, numRuns: 6, interruptAfterTimeLimit: 60_000 },
+    );
+  }, 120_000);
+
   it('answers Expect: 100-continue with 100, then the answer node:http gives too', async () => {
     const head = Buffer.from(
       'POST /api/up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n' +

@@ -1,11 +1,14 @@
 // The hot path's dispatcher: takes a parsed request head and serves it without node:http
-// (/api/health, static files memory holds now, bodyless requests on proxy routes whose upstream
-// is up; compressed as node:http's path would), or declines it so node:http serves it (bodies,
-// Expect, refusals, held or failing upstreams, static misses and large files).
+// (/api/health, static files memory holds now, requests on proxy routes whose upstream is up,
+// Content-Length and chunked bodies and Expect: 100-continue included, max_body's 413;
+// compressed as node:http's path would), or declines it so node:http serves it (bodies
+// elsewhere, other Expect or Transfer-Encoding, refusals, held or failing upstreams, static
+// misses and large files).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
+import { writeRawTooLarge } from '../error-responses.js';
 import type { Edge } from '../dispatch-table.js';
 import { rawHealth, type HealthOptions } from '../health.js';
 import { checkRequest, proxyTarget } from '../request-target.js';
@@ -14,6 +17,7 @@ import type { StaticAnswer, StaticMemory, StaticRequest } from '../static-memory
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './forward.js';
+import { CHUNKED } from './request-body.js';
 
 /** What the dispatcher reads per request. */
 export interface HotDispatchOptions {
@@ -66,17 +70,36 @@ function writeAnswer(socket: Socket, a: StaticAnswer, keepAlive: boolean): void 
 /** What a head says about its body, read in one pass. */
 interface HeadFacts {
   hasHost: boolean;
-  plain: boolean;
+  /** The body's length (CHUNKED for one chunked coding, 0: none), or NaN: left to node:http. */
+  length: number;
+  /** Expect: 100-continue was asked (once, nothing else expected). */
+  expectContinue: boolean;
 }
 
-function factsOf(headers: readonly string[]): HeadFacts {
-  const facts: HeadFacts = { hasHost: false, plain: true };
+/** More than one of a framing header, or a value the hot path does not take. */
+const ODD = NaN;
+
+function factsOf(headers: readonly string[], versionMinor: number): HeadFacts {
+  const facts: HeadFacts = { hasHost: false, length: 0, expectContinue: false };
+  let framed = false;
+  let expects = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!.toLowerCase();
+    const value = headers[i + 1]!;
     if (name === 'host') facts.hasHost = true;
-    else if (name === 'transfer-encoding' || name === 'expect') facts.plain = false;
-    else if (name === 'content-length' && headers[i + 1] !== '0') facts.plain = false;
+    else if (name === 'expect') {
+      facts.expectContinue = !expects && versionMinor === 1 && value === '100-continue';
+      if (!facts.expectContinue) facts.length = ODD;
+      expects = true;
+    } else if (name === 'transfer-encoding' || name === 'content-length') {
+      // llhttp validated a Content-Length's digits; node:http judges the rest.
+      if (framed) facts.length = ODD;
+      else if (name === 'content-length') facts.length = Number(value);
+      else facts.length = versionMinor === 1 && value.toLowerCase() === 'chunked' ? CHUNKED : ODD;
+      framed = true;
+    }
   }
+  if (expects && facts.length === 0) facts.length = ODD;
   return facts;
 }
 
@@ -127,13 +150,14 @@ export function createHotDispatch(
 ): (conn: HotConnection, head: RequestHead) => boolean {
   return (conn, head) => {
     if (opts.proxy.state.closing || checkRequest(head.method, head.headers)) return false;
-    const facts = factsOf(head.headers);
-    if (!facts.plain || (!facts.hasHost && head.versionMinor >= 1)) return false;
+    const facts = factsOf(head.headers, head.versionMinor);
+    const length = facts.length;
+    if (Number.isNaN(length) || (!facts.hasHost && head.versionMinor >= 1)) return false;
     if (head.url.charCodeAt(0) !== 47) return false;
     const edge = opts.edge();
     const path = pathOf(head.url);
     if (path === HEALTH_PATH) {
-      if (head.method !== 'GET' && head.method !== 'HEAD') return false;
+      if (length !== 0 || (head.method !== 'GET' && head.method !== 'HEAD')) return false;
       opts.requested(conn.socket);
       const start = performance.now();
       const answer = rawHealth(head.method, opts.health, head.keepAlive);
@@ -147,6 +171,7 @@ export function createHotDispatch(
     }
     const entry = edge.match(path);
     if (entry?.static) {
+      if (length !== 0) return false;
       const { route, files } = entry.static;
       const found = opts.memory.answerFor(staticRequest(head), route, files, edge.compress);
       if (found === undefined) return false;
@@ -177,11 +202,22 @@ export function createHotDispatch(
     if (typeof target !== 'string') return false;
     const forwarded = b.route.stripPrefix ? stripPrefix(target, b.route.path) : target;
     const upstreamPath = b.target.basePath + forwarded;
-    opts.requested(conn.socket);
     const ip = conn.socket.remoteAddress ?? '';
-    const sent = upstreamHead(head, upstreamPath, ip, url.host);
+    // As node:http's path: 'checkContinue' refuses before the request counts, unrouted.
+    if (length > opts.proxy.maxBody()) {
+      if (!facts.expectContinue) opts.requested(conn.socket);
+      writeRawTooLarge(conn.socket);
+      const log = opts.proxy.access();
+      const label = facts.expectContinue ? 'none' : entry!.label;
+      if (log !== null) logRaw(log, head.method, path, 413, performance.now(), label, ip, false);
+      conn.done(false);
+      return true;
+    }
+    opts.requested(conn.socket);
+    const sent = upstreamHead(head, upstreamPath, ip, url.host, length === CHUNKED);
     const hot = { origin: url.origin, host: b.target.hostname, port: b.target.port };
-    const ex = new HotProxyExchange(opts.proxy, conn, head, b, hot, path, sent);
+    const frame = length === 0 ? null : { length, expectContinue: facts.expectContinue };
+    const ex = new HotProxyExchange(opts.proxy, conn, head, b, hot, path, sent, frame);
     conn.current = ex;
     ex.start();
     return true;

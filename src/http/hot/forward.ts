@@ -1,6 +1,7 @@
 // One proxied request on the hot path: the request head re-written for the upstream
-// (X-Forwarded-*, prefix stripped, hop-by-hop dropped) and the exchange's life (hold, retries,
-// 502/503/504, abort, access line); hot/respond.ts writes the response.
+// (X-Forwarded-*, prefix stripped, hop-by-hop dropped), its body (hot/request-body.ts), and the
+// exchange's life (hold, retries, 502/503/504, abort, access line); hot/respond.ts writes the
+// response.
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
 import { rawUpstreamError, writeRawResponse } from '../error-responses.js';
@@ -12,10 +13,11 @@ import type { UpstreamStates } from '../upstream-state.js';
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import type { ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';
+import { RequestBody, type BodyEvents, type BodyFrame, type BodyLimits } from './request-body.js';
 import { HotResponse, type ResponseOwner } from './respond.js';
 
 /** What hot exchanges share. */
-export interface HotProxyContext {
+export interface HotProxyContext extends BodyLimits {
   readonly pool: UpstreamPool;
   readonly state: EdgeState;
   readonly states: UpstreamStates;
@@ -35,8 +37,14 @@ const DROPPED: ReadonlySet<string> = new Set([
   'x-real-ip',
 ]);
 
-/** The request head sent upstream for `head`, with `path` as its target. */
-export function upstreamHead(head: RequestHead, path: string, ip: string, origin: string): string {
+/** The request head sent upstream for `head`, with `path` as its target (its body chunked). */
+export function upstreamHead(
+  head: RequestHead,
+  path: string,
+  ip: string,
+  origin: string,
+  chunked = false,
+): string {
   const h = head.headers;
   let out = `${head.method} ${path} HTTP/1.1\r\n`;
   let prior = '';
@@ -51,12 +59,17 @@ export function upstreamHead(head: RequestHead, path: string, ip: string, origin
     out += `${name}: ${value}\r\n`;
   }
   if (host === undefined) out += `host: ${origin}\r\n`;
+  if (chunked) out += 'transfer-encoding: chunked\r\n';
   return (
     out +
     `x-forwarded-for: ${prior === '' ? ip : `${prior}, ${ip}`}\r\nx-forwarded-proto: http\r\n` +
     `x-forwarded-host: ${host ?? ''}\r\nx-real-ip: ${ip}\r\nconnection: keep-alive\r\n\r\n`
   );
 }
+
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+const REQUEST_TIMEOUT = '{"error":"request_timeout"}';
+const UPSTREAM_TIMEOUT = '{"error":"upstream_timeout"}';
 
 /** Where an upstream is reached. */
 export interface HotTarget {
@@ -66,7 +79,9 @@ export interface HotTarget {
 }
 
 /** One request in flight to an upstream. */
-export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, ResponseOwner {
+export class HotProxyExchange
+  implements InFlight, ResponseReceiver, Attempts, ResponseOwner, BodyEvents
+{
   retries = 0;
   holdDeadline = 0;
   epoch = 0;
@@ -78,6 +93,7 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
   private status = 0;
   private readonly startedAt = performance.now();
   private readonly ip: string;
+  private readonly body: RequestBody | null;
 
   constructor(
     private readonly ctx: HotProxyContext,
@@ -87,12 +103,16 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
     private readonly target: HotTarget,
     private readonly path: string,
     private readonly sent: string,
+    private readonly frame: BodyFrame | null = null,
   ) {
     this.ip = conn.socket.remoteAddress ?? '';
+    this.body = frame === null ? null : new RequestBody(conn.socket, frame.length, ctx, this);
   }
 
   /** Sends the request upstream, or holds it while its program is not up. */
   start(): void {
+    // As node:http's 'checkContinue': the 100 goes out at once, held or not.
+    if (this.frame?.expectContinue) this.conn.socket.write(CONTINUE, 'latin1');
     const view = this.b.view;
     if (view !== null && !view.up) this.hold();
     else this.begin();
@@ -105,16 +125,29 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
     const up = this.ctx.pool.acquire(t.origin, t.host, t.port);
     this.upstream = up;
     up.send(this.sent, this.head.method === 'HEAD', this);
+    const body = this.body;
+    if (body === null) return;
+    body.attach(up.socket);
+    this.conn.readBody(body);
+  }
+
+  /** True once the request body (if any) was all read; else neither side is kept alive. */
+  private bodyRead(): boolean {
+    if (this.body === null || this.body.complete) return true;
+    this.upstream?.noReuse();
+    return false;
   }
 
   onHead(status: number, headers: string[]): void {
     this.ctx.report(this.b.route, 'ok');
     this.status = status;
+    // Not kept alive over a request body left unread.
+    const req = this.bodyRead() ? this.head : { ...this.head, keepAlive: false };
     this.res = new HotResponse(
       this,
       this.conn.socket,
       this.ctx.state,
-      this.head,
+      req,
       status,
       headers,
       this.ctx.compress(),
@@ -148,7 +181,9 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
       this.conn.destroy();
       return;
     }
-    const failure = { code: err.code, method: this.head.method, bodyless: true, retryable: reused };
+    // Only a bodyless request is sent again or held: a body read so far is gone.
+    const bodyless = this.body === null;
+    const failure = { code: err.code, method: this.head.method, bodyless, retryable: reused };
     const next = afterFailure(this, failure, this.b.route, this.b.view, this.ctx.states);
     if (next === 'send') this.begin();
     else if (next === 'hold') this.hold();
@@ -178,7 +213,8 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
   private unavailable(): void {
     const view = this.b.view;
     const status = view !== null && !view.up ? 503 : 502;
-    const keep = this.head.keepAlive && !this.ctx.state.closing;
+    // Not over a request body left unread, or partly read.
+    const keep = this.head.keepAlive && !this.ctx.state.closing && this.body === null;
     this.status = status;
     this.conn.socket.write(rawUpstreamError(status, view, keep), 'latin1');
     this.finish(false);
@@ -186,6 +222,17 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
   }
 
   timedOut(): void {
+    // 408 while the client had not sent all of its body, as node:http's path answers.
+    if (this.res === null && !this.bodyRead()) {
+      this.refuse(408, () => writeRawResponse(this.conn.socket, 408, REQUEST_TIMEOUT));
+      return;
+    }
+    if (this.res === null) this.ctx.report(this.b.route, 'timeout');
+    this.refuse(504, () => writeRawResponse(this.conn.socket, 504, UPSTREAM_TIMEOUT));
+  }
+
+  /** Answers `status` (by `write`) in place of the upstream, and closes; cuts once answered. */
+  refuse(status: number, write: () => void): void {
     if (this.res !== null) {
       this.abort();
       this.conn.destroy();
@@ -195,9 +242,8 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
     this.unhold = null;
     this.upstream?.abandon();
     this.upstream = null;
-    this.ctx.report(this.b.route, 'timeout');
-    this.status = 504;
-    writeRawResponse(this.conn.socket, 504, '{"error":"upstream_timeout"}');
+    this.status = status;
+    write();
     this.finish(false);
     this.conn.done(false);
   }
@@ -211,6 +257,7 @@ export class HotProxyExchange implements InFlight, ResponseReceiver, Attempts, R
   }
 
   private finish(aborted: boolean): void {
+    this.body?.drop();
     this.res?.release();
     const log = this.ctx.access();
     if (log === null || this.status === -1) return;

@@ -30,6 +30,8 @@ export interface HotPathOptions {
   readonly access: Pick<EventLogger, 'info'>;
   readonly guard: ConnectionGuard;
   readonly memory: StaticMemory;
+  /** http.max_body now. */
+  readonly maxBody: () => number;
 }
 
 /** The hot path's handle for the shutdown sequence. */
@@ -59,6 +61,8 @@ export function attachHotPath(server: Server, opts: HotPathOptions): HotPath {
       compress: () => opts.edge().compress,
       report: opts.report,
       access: () => (opts.edge().accessLog ? opts.access : null),
+      maxBody: opts.maxBody,
+      maxHeaderBytes: opts.maxHeaderBytes,
     },
   });
   const wire: WireEdge = {

@@ -65,7 +65,7 @@ export class UpstreamConn {
     s.on('timeout', this.onIdle);
   }
 
-  /** Sends `head` (a complete request head without body) for `receiver`. */
+  /** Sends `head` (a complete request head; its body, if any, is written after) for `receiver`. */
   send(head: string, noBody: boolean, receiver: ResponseReceiver): void {
     const P = this.pool.binding.HTTPParser;
     this.parser.initialize(P.RESPONSE, this, 0, 0);
@@ -76,6 +76,11 @@ export class UpstreamConn {
     this.rawLeft = -1;
     this.socket.setTimeout(0);
     this.socket.write(head, 'latin1');
+  }
+
+  /** The connection closes after the response in flight (its request was not all sent). */
+  noReuse(): void {
+    this.keepAlive = false;
   }
 
   /** Drops the request in flight: the connection is closed. */

@@ -13,6 +13,15 @@ export interface InFlight {
   timedOut(): void;
 }
 
+/** Where a request body goes as it arrives (the exchange in flight reads it). */
+export interface BodySink {
+  /**
+   * Takes the body's bytes at the start of `chunk`: returns where the body ended in it (the
+   * bytes after that stay with the connection), or -1 when all were the body's and more is to come.
+   */
+  feed(chunk: Buffer): number;
+}
+
 /** What a hot connection needs from the listener. */
 export interface WireEdge {
   readonly reader: HeadReader;
@@ -36,6 +45,8 @@ export class HotConnection {
   /** The pipelined bytes in `buf` were found well-formed (a suffix of them stays so). */
   private checked = false;
   private gone = false;
+  /** The body of the request in flight, while it is read. */
+  private sink: BodySink | null = null;
   /** The exchange in flight, or null between requests. */
   current: InFlight | null = null;
   /** Requests taken on this connection. */
@@ -50,6 +61,7 @@ export class HotConnection {
     socket.on('data', this.onData);
     socket.on('timeout', this.onTimeout);
     socket.on('close', this.onClose);
+    socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     edge.connections.add(this);
   }
@@ -62,6 +74,7 @@ export class HotConnection {
   /** The exchange in flight finished; the connection reads on (or closes when `keepAlive` is false). */
   done(keepAlive: boolean): void {
     this.current = null;
+    this.sink = null;
     if (this.gone) return;
     if (!keepAlive) {
       this.closeSoon();
@@ -70,6 +83,27 @@ export class HotConnection {
     this.socket.setTimeout(this.edge.keepAliveTimeoutMs);
     this.drive();
     if (this.current === null && !this.gone) this.socket.resume();
+  }
+
+  /**
+   * The exchange in flight reads its request's body: the bytes after the head go to `sink` as
+   * they arrive, until it says the body ended.
+   */
+  readBody(sink: BodySink): void {
+    this.sink = sink;
+    const buf = this.buf;
+    this.buf = null;
+    if (buf !== null) this.toSink(buf);
+  }
+
+  private toSink(chunk: Buffer): void {
+    const end = this.sink!.feed(chunk);
+    if (end === -1 || this.sink === null) return;
+    this.sink = null;
+    if (end < chunk.length && !this.gone) {
+      this.buf = chunk.subarray(end);
+      this.checked = false;
+    }
   }
 
   /**
@@ -97,6 +131,10 @@ export class HotConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.sink !== null) {
+      this.toSink(chunk);
+      return;
+    }
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     this.checked = false;
     if (this.current !== null) this.socket.pause();
@@ -112,7 +150,8 @@ export class HotConnection {
         const head = this.edge.reader.head(buf);
         const n = head === null ? 0 : head.raw.length;
         // Pipelined bytes node:http would refuse: it answers them all (400) from here.
-        if (head === null || (n < buf.length && !this.checkRest(buf.subarray(n)))) {
+        // Checked from the head on: a body (llhttp frames it) may come between the requests.
+        if (head === null || (n < buf.length && !this.checkRest(buf))) {
           this.handOver();
           return;
         }
@@ -151,10 +190,12 @@ export class HotConnection {
   private release(): void {
     if (this.gone) return;
     this.gone = true;
+    this.sink = null;
     const s = this.socket;
     s.off('data', this.onData);
     s.off('timeout', this.onTimeout);
     s.off('close', this.onClose);
+    s.off('end', this.onEnd);
     s.off('error', this.onError);
     s.on('error', destroySelf);
     this.edge.connections.delete(this);
@@ -170,6 +211,11 @@ export class HotConnection {
     const current = this.current;
     this.current = null;
     current?.abort();
+  };
+
+  /** The client stopped sending: a body it was sending can never end. */
+  private readonly onEnd = (): void => {
+    if (this.sink !== null) this.socket.destroy();
   };
 
   private readonly onError = (): void => {

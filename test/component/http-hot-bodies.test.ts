@@ -1,0 +1,262 @@
+// Request bodies on the edge's hot path: Content-Length and chunked bodies, Expect:
+// 100-continue and max_body's 413 are served without node:http (no 'request' or
+// 'checkContinue' event on the edge's server), the upstream gets exactly the body's bytes
+// (a large one too, through a slow reader), and an upstream that fails or answers early
+// mid-body gets the answers node:http's path gives.
+import { createHash } from 'node:crypto';
+import { createServer, request, Server, type IncomingHttpHeaders } from 'node:http';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rawExchange, send, statusOf } from '../helpers/http-client.js';
+import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+interface Seen {
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  complete: boolean;
+  /** The request closed before its body ended. */
+  aborted: boolean;
+}
+
+let upstream: Server;
+let broken: ReturnType<typeof createNetServer>;
+let t: TestEdge;
+const seen: Seen[] = [];
+/** node:http events on servers other than the test's upstream: the edge's server. */
+const nodeEvents = { request: 0, checkContinue: 0 };
+const emit = Server.prototype.emit;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    const entry: Seen = {
+      url: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.alloc(0),
+      complete: false,
+      aborted: false,
+    };
+    req.on('close', () => (entry.aborted = !req.complete));
+    seen.push(entry);
+    const chunks: Buffer[] = [];
+    if (req.url === '/api/early') {
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      res.end('no');
+      return;
+    }
+    const slow = req.url === '/api/slow';
+    let got = 0;
+    req.on('data', (c: Buffer) => {
+      chunks.push(c);
+      got += c.length;
+      // A slow reader: a pause every 256 KiB.
+      if (slow && got % (256 * 1024) < c.length) {
+        req.pause();
+        setTimeout(() => req.resume(), 20);
+      }
+    });
+    req.on('end', () => {
+      entry.body = Buffer.concat(chunks);
+      entry.complete = true;
+      const digest = createHash('sha256').update(entry.body).digest('hex');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`${entry.body.length} ${digest}`);
+    });
+  });
+  // Reads a little of each request, then closes without answering.
+  broken = createNetServer((socket) => {
+    socket.once('data', () => socket.destroy());
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+  const port = (upstream.address() as AddressInfo).port;
+  const brokenPort = (broken.address() as AddressInfo).port;
+  t = await startEdge(
+    httpConfig(
+      [
+        { path: '/api', upstream: `http://127.0.0.1:${port}` },
+        { path: '/broken', upstream: `http://127.0.0.1:${brokenPort}` },
+      ],
+      { maxBody: MAX_BODY, compress: false },
+    ),
+  );
+  Server.prototype.emit = function (this: Server, name: string | symbol, ...args: unknown[]) {
+    if (this !== upstream && (name === 'request' || name === 'checkContinue')) nodeEvents[name]++;
+    return emit.apply(this, [name, ...args] as Parameters<typeof emit>);
+  } as typeof emit;
+});
+
+afterEach(() => {
+  expect(nodeEvents, 'requests node:http served on the edge').toEqual({
+    request: 0,
+    checkContinue: 0,
+  });
+});
+
+afterAll(async () => {
+  Server.prototype.emit = emit;
+  await t?.close();
+  upstream?.closeAllConnections();
+  await new Promise((r) => upstream?.close(r));
+  await new Promise((r) => broken?.close(r));
+});
+
+const digestOf = (b: Buffer): string =>
+  `${b.length} ${createHash('sha256').update(b).digest('hex')}`;
+
+/** Sends `parts` as a chunked request body, one write each. */
+function chunkedPost(path: string, parts: Buffer[], headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(`${t.base}${path}`, { method: 'POST', agent: false, headers }, (res) => {
+      let text = '';
+      res.setEncoding('latin1');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    for (const p of parts) req.write(p);
+    req.end();
+  });
+}
+
+describe('request bodies on the hot path', () => {
+  it('forwards a Content-Length body byte for byte', async () => {
+    const body = Buffer.from('hello, upstream');
+    const r = await send(`${t.base}/api/cl`, { method: 'POST', body });
+    expect(r.status).toBe(200);
+    expect(r.text()).toBe(digestOf(body));
+    const s = seen.find((e) => e.url === '/api/cl')!;
+    expect(s.headers['content-length']).toBe(String(body.length));
+    expect(s.headers['transfer-encoding']).toBeUndefined();
+    expect(t.accessLines().at(-1)).toMatchObject({ method: 'POST', path: '/api/cl', status: 200 });
+  });
+
+  it('forwards a chunked body chunked, exactly its bytes', async () => {
+    const parts = [Buffer.from('first '), Buffer.from('second '), Buffer.alloc(70_000, 0x62)];
+    const r = await chunkedPost('/api/chunked', parts);
+    expect(r).toEqual({ status: 200, text: digestOf(Buffer.concat(parts)) });
+    const s = seen.find((e) => e.url === '/api/chunked')!;
+    expect(s.headers['transfer-encoding']).toBe('chunked');
+    expect(s.headers['content-length']).toBeUndefined();
+  });
+
+  it('drops chunk extensions and trailers, and answers what follows in order', async () => {
+    const raw =
+      'POST /api/trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n' +
+      'POST /api/after HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nxy' +
+      'GET /api/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    const text = await rawExchange(t.port, raw);
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(seen.find((e) => e.url === '/api/trailers')!.body.toString()).toBe('abcde');
+    expect(seen.find((e) => e.url === '/api/after')!.body.toString()).toBe('xy');
+    const order = seen.map((e) => e.url).filter((u) => /trailers|after|last/.test(u));
+    expect(order).toEqual(['/api/trailers', '/api/after', '/api/last']);
+  });
+
+  it('answers Expect: 100-continue with 100, and never sends Expect upstream', async () => {
+    const body = Buffer.from('after the hundred');
+    const r = await new Promise<{ status: number; text: string; continued: boolean }>(
+      (resolve, reject) => {
+        let continued = false;
+        const req = request(`${t.base}/api/expect`, {
+          method: 'POST',
+          agent: false,
+          headers: { expect: '100-continue', 'content-length': body.length },
+        });
+        req.on('continue', () => {
+          continued = true;
+          req.end(body);
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text, continued }));
+        });
+        req.on('error', reject);
+      },
+    );
+    expect(r).toEqual({ status: 200, text: digestOf(body), continued: true });
+    expect(seen.find((e) => e.url === '/api/expect')!.headers.expect).toBeUndefined();
+  });
+
+  it('answers 413 to a Content-Length over max_body without reading it, and closes', async () => {
+    const before = seen.length;
+    for (const expectHeader of ['', 'Expect: 100-continue\r\n']) {
+      const text = await rawExchange(
+        t.port,
+        `POST /api/big HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_BODY + 1}\r\n${expectHeader}\r\n`,
+        { keepOpen: true },
+      );
+      expect(statusOf(text)).toBe(413);
+      expect(text).not.toContain('100 Continue');
+      expect(text).toContain('payload_too_large');
+      expect(text.toLowerCase()).toContain('connection: close');
+    }
+    expect(seen.length).toBe(before);
+  });
+
+  it('answers 413 to a chunked body crossing max_body and abandons the upstream request', async () => {
+    const socket = connect(t.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write('POST /api/huge HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const block = Buffer.alloc(256 * 1024, 0x63);
+    const chunk = Buffer.concat([
+      Buffer.from(`${block.length.toString(16)}\r\n`),
+      block,
+      Buffer.from('\r\n'),
+    ]);
+    for (let sent = 0; sent <= MAX_BODY && !socket.destroyed; sent += block.length) {
+      if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+      if (text !== '') break;
+    }
+    await closed;
+    expect(statusOf(text)).toBe(413);
+    expect(text).toContain('payload_too_large');
+    await waitFor(() => seen.find((e) => e.url === '/api/huge')?.aborted, {
+      what: 'the upstream request abandoned',
+    });
+  });
+
+  it('streams a large body through a slow upstream reader intact', async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32LE(i, i);
+    const r = await send(`${t.base}/api/slow`, { method: 'POST', body, timeoutMs: 30_000 });
+    expect(r.status).toBe(200);
+    expect(r.text()).toBe(digestOf(body));
+    const parts = [body.subarray(0, 1_000_000), body.subarray(1_000_000)];
+    expect(await chunkedPost('/api/slow', parts)).toEqual({ status: 200, text: digestOf(body) });
+  });
+
+  it('answers 502 and closes when the upstream fails mid-body, without a retry', async () => {
+    const text = await rawExchange(
+      t.port,
+      'POST /broken/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+      { keepOpen: true },
+    );
+    expect(statusOf(text)).toBe(502);
+    expect(text).toContain('upstream_unavailable');
+    expect(text.toLowerCase()).toContain('connection: close');
+  });
+
+  it('relays an answer the upstream gives before the body ends, then closes', async () => {
+    const socket = connect(t.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write('POST /api/early HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npart');
+    await closed;
+    expect(statusOf(text)).toBe(401);
+    expect(text.toLowerCase()).toContain('connection: close');
+    expect(text).toContain('\r\nno\r\n');
+  });
+});
