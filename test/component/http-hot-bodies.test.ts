@@ -1,8 +1,8 @@
 // Request bodies on the edge's hot path: Content-Length and chunked bodies, Expect:
 // 100-continue and max_body's 413 are served without node:http (no 'request' or
 // 'checkContinue' event on the edge's server), the upstream gets exactly the body's bytes
-// (a large one too, through a slow reader), and an upstream that fails or answers early
-// mid-body gets the answers node:http's path gives.
+// (a large one too, through a slow reader), a malformed chunk gets 400, and an upstream that
+// fails or answers early mid-body gets the answers node:http's path gives.
 import { createHash } from 'node:crypto';
 import { createServer, request, Server, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -222,6 +222,27 @@ describe('request bodies on the hot path', () => {
     expect(statusOf(text)).toBe(413);
     expect(text).toContain('payload_too_large');
     await waitFor(() => seen.find((e) => e.url === '/api/huge')?.aborted, {
+      what: 'the upstream request abandoned',
+    });
+  });
+
+  it('answers 400 to a malformed chunk mid-body and abandons the upstream request', async () => {
+    const socket = connect(t.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write(
+      'POST /api/badchunk HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n',
+    );
+    await waitFor(() => seen.some((e) => e.url === '/api/badchunk'), {
+      what: 'the request reaching the upstream',
+    });
+    socket.write('zz\r\nmore\r\n');
+    await closed;
+    expect(statusOf(text)).toBe(400);
+    expect(text).toContain('bad_request');
+    await waitFor(() => seen.find((e) => e.url === '/api/badchunk')?.aborted, {
       what: 'the upstream request abandoned',
     });
   });
