@@ -1,12 +1,15 @@
 // Request bodies on the edge's hot path: Content-Length and chunked bodies, Expect:
 // 100-continue and max_body's 413 are served without node:http (no 'request' or
 // 'checkContinue' event on the edge's server), the upstream gets exactly the body's bytes
-// (a large one too, through a slow reader), a malformed chunk gets 400, and an upstream that
-// fails or answers early mid-body gets the answers node:http's path gives.
+// (a large one too, through a slow reader), a body request held while its program restarts is
+// sent whole once it is back, a malformed chunk gets 400, and an upstream that fails or answers
+// early mid-body gets the answers node:http's path gives.
 import { createHash } from 'node:crypto';
 import { createServer, request, Server, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requestsRead } from '../helpers/edge-sockets.js';
+import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { rawExchange, send, statusOf } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -80,9 +83,11 @@ beforeAll(async () => {
       [
         { path: '/api', upstream: `http://127.0.0.1:${port}` },
         { path: '/broken', upstream: `http://127.0.0.1:${brokenPort}` },
+        { path: '/held', upstream: `http://127.0.0.1:${port}`, program: 'app', holdMs: 5000 },
       ],
       { maxBody: MAX_BODY, compress: false },
     ),
+    new FakeSupervisor([{ name: 'app', pid: 1 }]),
   );
   Server.prototype.emit = function (this: Server, name: string | symbol, ...args: unknown[]) {
     if (this !== upstream && (name === 'request' || name === 'checkContinue')) nodeEvents[name]++;
@@ -255,6 +260,18 @@ describe('request bodies on the hot path', () => {
     expect(r.text()).toBe(digestOf(body));
     const parts = [body.subarray(0, 1_000_000), body.subarray(1_000_000)];
     expect(await chunkedPost('/api/slow', parts)).toEqual({ status: 200, text: digestOf(body) });
+  });
+
+  it('holds a body request while its program restarts, then sends it whole', async () => {
+    t.supervisor.down('app', 'BACKOFF');
+    const body = Buffer.alloc(1000, 0x64);
+    const pending = send(`${t.base}/held/x`, { method: 'POST', body });
+    await waitFor(() => requestsRead(t.port) === 1, { what: 'the held request' });
+    expect(seen.some((e) => e.url === '/held/x')).toBe(false);
+    t.supervisor.set('app', { state: 'RUNNING', ready: true, pid: 1 });
+    const r = await pending;
+    expect(r.status).toBe(200);
+    expect(r.text()).toBe(digestOf(body));
   });
 
   it('answers 502 and closes when the upstream fails mid-body, without a retry', async () => {
