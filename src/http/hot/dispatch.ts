@@ -1,7 +1,8 @@
 // The hot path's dispatcher: takes a parsed request head and serves it without node:http
-// (/api/health, static files memory holds now, bodyless requests on proxy routes whose upstream
-// is up), or declines it so node:http serves it (bodies, Expect, refusals, held or failing
-// upstreams, static misses and large files, proxied answers that may be compressed).
+// (/api/health, static files memory holds now, bodyless requests and websocket upgrades on
+// proxy routes whose upstream is up), or declines it so node:http serves it (bodies, Expect,
+// refusals, held or failing upstreams, static misses and large files, proxied answers that may
+// be compressed).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
@@ -15,6 +16,7 @@ import type { StaticAnswer, StaticMemory, StaticRequest } from '../static-memory
 import type { HotConnection } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './forward.js';
+import { takeUpgrade } from './upgrade.js';
 
 /** What the dispatcher reads per request. */
 export interface HotDispatchOptions {
@@ -88,6 +90,7 @@ export function createHotDispatch(
   opts: HotDispatchOptions,
 ): (conn: HotConnection, head: RequestHead) => boolean {
   return (conn, head) => {
+    if (head.upgrade) return takeUpgrade(opts, conn, head);
     if (opts.proxy.state.closing || checkRequest(head.method, head.headers)) return false;
     const facts = factsOf(head.headers);
     if (!facts.plain || (!facts.hasHost && head.versionMinor >= 1)) return false;

@@ -36,6 +36,8 @@ export class HotConnection {
   /** The pipelined bytes in `buf` were found well-formed (a suffix of them stays so). */
   private checked = false;
   private gone = false;
+  /** An upgrade took the socket (it is a tunnel now, never idle). */
+  private tunnel = false;
   /** The exchange in flight, or null between requests. */
   current: InFlight | null = null;
   /** Requests taken on this connection. */
@@ -56,7 +58,7 @@ export class HotConnection {
 
   /** True while no request is in flight and none is waiting. */
   get idle(): boolean {
-    return this.current === null && this.buf === null;
+    return !this.tunnel && this.current === null && this.buf === null;
   }
 
   /** The exchange in flight finished; the connection reads on (or closes when `keepAlive` is false). */
@@ -81,6 +83,19 @@ export class HotConnection {
     if (this.gone) return;
     this.buf = this.buf === null ? raw : Buffer.concat([raw, this.buf]);
     this.handOver();
+  }
+
+  /**
+   * An upgrade takes the socket for its tunnel: the connection stops reading it (the socket is
+   * paused) and gives back the bytes read past the upgrade's head.
+   */
+  detach(): Buffer | null {
+    const rest = this.buf;
+    this.buf = null;
+    this.tunnel = true;
+    this.release();
+    this.socket.pause();
+    return rest;
   }
 
   /** Ends the connection after what was written (destroyed if the peer lingers). */
@@ -111,8 +126,10 @@ export class HotConnection {
         const buf = this.buf;
         const head = this.edge.reader.head(buf);
         const n = head === null ? 0 : head.raw.length;
-        // Pipelined bytes node:http would refuse: it answers them all (400) from here.
-        if (head === null || (n < buf.length && !this.checkRest(buf.subarray(n)))) {
+        // Pipelined bytes node:http would refuse: it answers them all (400) from here. The
+        // bytes after an upgrade's head are the tunnel's.
+        const more = head !== null && n < buf.length && !head.upgrade;
+        if (head === null || (more && !this.checkRest(buf.subarray(n)))) {
           this.handOver();
           return;
         }
