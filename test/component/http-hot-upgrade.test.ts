@@ -1,8 +1,8 @@
 // Websocket upgrades on the hot path: relayed without node:http's 'upgrade' event (counted on
 // every http.Server in this process but the upstream's), the request head re-written as the
 // node:http path writes it, an answer without switching relayed byte for byte, a 502 when the
-// upstream is not there, and a fast upstream writing into a slow reader's tunnel held back
-// (bounded bytes in flight).
+// upstream is not there, a 504 when it never answers, and a fast upstream writing into a slow
+// reader's tunnel held back (bounded bytes in flight).
 import { createServer, Server, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,8 @@ beforeAll(async () => {
   wss.on('connection', (ws) => ws.on('message', (d, binary) => ws.send(d, { binary })));
   upstream.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     tunnels.add(socket);
+    // Never answers: the edge's idle timeout answers for it.
+    if (req.url === '/silent') return;
     if (req.url === '/refused') {
       socket.write(REFUSAL);
       return;
@@ -157,6 +159,27 @@ describe('upgrades on the hot path', () => {
       what: 'the access line of the refused upgrade',
     });
     expect(line).toMatchObject({ status: 502, upgrade: true });
+  });
+
+  it('answer 504 when the upstream stays silent past the idle timeout', async () => {
+    const port = (upstream.address() as AddressInfo).port;
+    const quick = await startEdge(
+      httpConfig([
+        { path: '/ws', upstream: `http://127.0.0.1:${port}`, websocket: true, stripPrefix: true },
+      ]),
+      undefined,
+      { idleTimeoutMs: 300, headersTimeoutMs: 200 },
+    );
+    try {
+      const raw = await rawExchange(
+        quick.port,
+        'GET /ws/silent HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+        { keepOpen: true },
+      );
+      expect(statusOf(raw)).toBe(504);
+    } finally {
+      await quick.close();
+    }
   });
 
   it('hold back a fast upstream writing into a slow reader (bounded bytes in flight)', async () => {
