@@ -81,20 +81,23 @@ export function logUpgradeWhenDone(
 ): void {
   const start = performance.now();
   const ip = req.socket.remoteAddress;
-  socket.once('close', () => {
-    log.info(
-      {
-        method: req.method,
-        path,
-        status: status(),
-        ms: round1(performance.now() - start),
-        upstream,
-        ip,
-        upgrade: true,
-      },
-      'http request',
-    );
-  });
+  socket.once('close', () => logUpgrade(log, req.method, path, status(), start, upstream, ip));
+}
+
+/** Logs a websocket (or refused upgrade) that closed, `start` being when it arrived. */
+export function logUpgrade(
+  log: Pick<EventLogger, 'info'>,
+  method: string | undefined,
+  path: string,
+  status: number,
+  start: number,
+  upstream: string,
+  ip: string | undefined,
+): void {
+  log.info(
+    { method, path, status, ms: round1(performance.now() - start), upstream, ip, upgrade: true },
+    'http request',
+  );
 }
 
 /** Logs a request served without a ServerResponse (the hot path), once it ended. */

@@ -15,7 +15,7 @@ export interface UpgradeRequest extends ClientRequest {
 }
 
 /** A response head for a raw socket from an upstream's raw headers, server tokens dropped. */
-function rawHead(statusLine: string, raw: readonly string[], close = false): string {
+export function rawHead(statusLine: string, raw: readonly string[], close = false): string {
   let head = statusLine;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();

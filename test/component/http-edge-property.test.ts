@@ -3,8 +3,9 @@
 // stricter, never looser. Cases: valid and malformed heads (CL+TE, duplicate or invalid
 // Content-Length, obs-fold, bad characters), chunked bodies with extensions and trailers,
 // headers at the size limit, pipelined requests, and every split of the bytes in two writes.
+// Upgrades: the bytes after an upgrade's head belong to the tunnel, never answered as HTTP.
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
@@ -289,4 +290,92 @@ describe('edge framing against node:http', () => {
     expect(ref.at(-1)).toBe(200);
     expect(edge).toEqual([100, 200]);
   });
+});
+
+/** Sockets switchAll's servers upgraded (node:http's server.close() waits for them). */
+const switched = new Set<Socket>();
+
+/** Answers every request as answerAll does, and every upgrade with a 101, then ends it. */
+function switchAll(): Server {
+  const server = answerAll();
+  server.on('upgrade', (_req, socket: Socket) => {
+    switched.add(socket);
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+    );
+  });
+  return server;
+}
+
+/** An upgrade request, valid or not, and bytes after it (a request, if they were HTTP). */
+const upgrade = fc
+  .tuple(
+    fc.constantFrom('GET', 'GET', 'GET', 'POST', 'G ET'),
+    path.map((p) => p.replace('/api', '/ws')),
+    version,
+    fc.array(extraHeader, { maxLength: 3 }),
+    framing,
+    fc.constantFrom(
+      '',
+      'GET /ws/after HTTP/1.1\r\nHost: x\r\n\r\n',
+      '\x81\x05hello',
+      'junk\r\n\r\n',
+    ),
+  )
+  .map(
+    ([m, p, v, extra, f, after]) =>
+      `${m} ${p} ${v}\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      `${extra.join('')}${f.headers}\r\n${f.body}${after}`,
+  );
+
+describe('upgrade framing against node:http', () => {
+  let upgradeUpstream: Server;
+  let upgradeReference: Server;
+  let upgradeReferencePort: number;
+  let edge: TestEdge;
+
+  beforeAll(async () => {
+    upgradeUpstream = switchAll();
+    upgradeReference = switchAll();
+    const upstreamPort = await listen(upgradeUpstream);
+    upgradeReferencePort = await listen(upgradeReference);
+    edge = await startEdge(
+      httpConfig([{ path: '/ws', upstream: `http://127.0.0.1:${upstreamPort}`, websocket: true }]),
+      undefined,
+      LIMITS,
+    );
+  });
+
+  afterAll(async () => {
+    await edge?.close();
+    for (const s of switched) s.destroy();
+    for (const s of [upgradeUpstream, upgradeReference]) {
+      s?.closeAllConnections();
+      await new Promise((r) => s?.close(r));
+    }
+  });
+
+  it('is never looser on generated upgrades, whole or split anywhere, and never reads the tunnel as HTTP', async () => {
+    let switchedWhole = 0;
+    await fc.assert(
+      fc.asyncProperty(upgrade, fc.nat(), async (text, cut) => {
+        const bytes = Buffer.from(text, 'latin1');
+        const at = 1 + (cut % Math.max(1, bytes.length - 1));
+        // Whole, the head is read on the hot path; split inside it, node:http reads it.
+        const [whole, split, ref] = await Promise.all([
+          exchange(edge.port, [bytes]),
+          exchange(edge.port, [bytes.subarray(0, at), bytes.subarray(at)]),
+          exchange(upgradeReferencePort, [bytes]),
+        ]);
+        for (const got of [whole, split]) {
+          neverLooser(got, ref);
+          if (got[0] === 101) expect(got).toEqual([101]);
+        }
+        if (whole[0] === 101) switchedWhole++;
+      }),
+      { seed: 20261205, numRuns: 60, interruptAfterTimeLimit: 60_000 },
+    );
+    expect(switchedWhole).toBeGreaterThan(0);
+  }, 120_000);
 });

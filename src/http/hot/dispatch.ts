@@ -1,9 +1,9 @@
 // The hot path's dispatcher: takes a parsed request head and serves it without node:http
-// (/api/health, static files memory holds now, requests on proxy routes whose upstream is up,
-// Content-Length and chunked bodies and Expect: 100-continue included, max_body's 413;
-// compressed as node:http's path would), or declines it so node:http serves it (bodies
-// elsewhere, other Expect or Transfer-Encoding, refusals, held or failing upstreams, static
-// misses and large files).
+// (/api/health, static files from memory, requests on proxy routes with Content-Length and
+// chunked bodies, Expect: 100-continue, max_body's 413, hold, retries and the state-aware
+// 502/503, compressed as node:http's path would, and websocket upgrades), or declines it so
+// node:http serves it (other Expect or Transfer-Encoding, refusals, https upstreams, static
+// files memory does not serve).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
@@ -18,6 +18,7 @@ import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './forward.js';
 import { CHUNKED } from './request-body.js';
+import { takeUpgrade } from './upgrade.js';
 
 /** What the dispatcher reads per request. */
 export interface HotDispatchOptions {
@@ -149,6 +150,7 @@ export function createHotDispatch(
   opts: HotDispatchOptions,
 ): (conn: HotConnection, head: RequestHead) => boolean {
   return (conn, head) => {
+    if (head.upgrade) return takeUpgrade(opts, conn, head);
     if (opts.proxy.state.closing || checkRequest(head.method, head.headers)) return false;
     const facts = factsOf(head.headers, head.versionMinor);
     const length = facts.length;

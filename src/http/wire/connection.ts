@@ -47,6 +47,8 @@ export class HotConnection {
   private gone = false;
   /** The body of the request in flight, while it is read. */
   private sink: BodySink | null = null;
+  /** An upgrade took the socket (it is a tunnel now, never idle). */
+  private tunnel = false;
   /** The exchange in flight, or null between requests. */
   current: InFlight | null = null;
   /** Requests taken on this connection. */
@@ -68,7 +70,7 @@ export class HotConnection {
 
   /** True while no request is in flight and none is waiting. */
   get idle(): boolean {
-    return this.current === null && this.buf === null;
+    return !this.tunnel && this.current === null && this.buf === null;
   }
 
   /** The exchange in flight finished; the connection reads on (or closes when `keepAlive` is false). */
@@ -117,6 +119,19 @@ export class HotConnection {
     this.handOver();
   }
 
+  /**
+   * An upgrade takes the socket for its tunnel: the connection stops reading it (the socket is
+   * paused) and gives back the bytes read past the upgrade's head.
+   */
+  detach(): Buffer | null {
+    const rest = this.buf;
+    this.buf = null;
+    this.tunnel = true;
+    this.release();
+    this.socket.pause();
+    return rest;
+  }
+
   /** Ends the connection after what was written (destroyed if the peer lingers). */
   closeSoon(): void {
     this.release();
@@ -151,7 +166,9 @@ export class HotConnection {
         const n = head === null ? 0 : head.raw.length;
         // Pipelined bytes node:http would refuse: it answers them all (400) from here.
         // Checked from the head on: a body (llhttp frames it) may come between the requests.
-        if (head === null || (n < buf.length && !this.checkRest(buf))) {
+        // The bytes after an upgrade's head are the tunnel's.
+        const more = head !== null && n < buf.length && !head.upgrade;
+        if (head === null || (more && !this.checkRest(buf))) {
           this.handOver();
           return;
         }

@@ -39,6 +39,11 @@ export interface RequestHead {
   readonly headers: readonly string[];
   readonly versionMinor: number;
   readonly keepAlive: boolean;
+  /**
+   * An upgrade (or CONNECT), as llhttp and node:http read it: the bytes after the head belong
+   * to the tunnel, not to HTTP.
+   */
+  readonly upgrade: boolean;
   /** The head's bytes (for a hand-over to node:http). */
   readonly raw: Buffer;
 }
@@ -48,7 +53,7 @@ export interface HeadReader {
   /**
    * Parses the head at the start of `buf` and stops after it. Returns the head, or null when
    * `buf` is not a complete, valid head readable in one call (malformed, incomplete, more than
-   * 32 headers, an upgrade).
+   * 32 headers). It stops after the head, also for an upgrade: its body is never read.
    */
   head(buf: Buffer): RequestHead | null;
   /**
@@ -82,8 +87,8 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
     upgrade: boolean,
     keepAlive: boolean,
   ): number => {
-    if (!split && headers !== undefined && url !== undefined && !upgrade) {
-      head = { method: binding.methods[method]!, url, headers, versionMinor, keepAlive };
+    if (!split && headers !== undefined && url !== undefined) {
+      head = { method: binding.methods[method]!, url, headers, versionMinor, keepAlive, upgrade };
     }
     return HEAD_STOP;
   };
