@@ -14,7 +14,6 @@ import type { ControlServer } from './control/server.js';
 import { prepareSocketPath } from './control/socket-file.js';
 import { type Cli, USAGE, parseCli } from './daemon-cli.js';
 import { EXIT, isAppError } from './errors.js';
-import { runExport } from './export/command.js';
 import type { HttpEdge } from './http/server.js';
 import { type Host, openFileLimit } from './host.js';
 import { assertCanListen } from './http/listen-check.js';
@@ -24,7 +23,6 @@ import { OutputRelay } from './log/output-relay.js';
 import { createReloader } from './reload.js';
 import { BackupService } from './backup/service.js';
 import { isDuration, parseDuration } from './config/units.js';
-import { runDoctor } from './doctor/doctor.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { startPlan } from './supervisor/order.js';
 import { openRunTracker } from './supervisor/lineage/tracker.js';
@@ -183,8 +181,8 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
       logger,
       nextRunAt: (name) => scheduler.nextRunAt(name),
       backups,
-      doctor: () =>
-        runDoctor({
+      doctor: async () =>
+        (await import('./doctor/doctor.js')).runDoctor({
           config: current(),
           supervisor,
           dockerStopMs,
@@ -279,6 +277,7 @@ async function main(): Promise<number> {
     return EXIT.OK;
   }
   if (cli.command === 'export') {
+    const { runExport } = await import('./export/command.js');
     return runExport(cli.target, cli.output, loaded, {
       cwd: process.cwd(),
       stdout: (text) => void process.stdout.write(text),

@@ -16,10 +16,20 @@ import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { setupSocket, watchUpgrade, type UpgradeRequest } from './proxy-upgrade.js';
 import { HOP_BY_HOP } from './response-headers.js';
 
-// undici's Pool alone (the same class its index exports): the index also loads fetch,
-// websockets and caches, ~8 MB of resident memory apposd has no use for.
-const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 type Pool = UndiciPool;
+let PoolClass: typeof UndiciPool | undefined;
+
+/**
+ * undici's Pool alone (the same class its index exports: the index also loads fetch,
+ * websockets and caches, ~8 MB of resident memory apposd has no use for), loaded by the first
+ * request that takes this path: the hot path forwards most requests without it.
+ */
+function newPool(origin: string): Pool {
+  PoolClass ??= createRequire(import.meta.url)(
+    'undici/lib/dispatcher/pool.js',
+  ) as typeof UndiciPool;
+  return new PoolClass(origin, POOL);
+}
 
 /** An upstream origin prepared once per route. Opaque outside this file. */
 export interface ProxyTarget {
@@ -30,8 +40,8 @@ export interface ProxyTarget {
   readonly port: number;
   /** @internal The origin's base path without a trailing slash ("" for none). */
   readonly basePath: string;
-  /** @internal The keep-alive pool of the origin. */
-  readonly pool: Pool;
+  /** @internal The keep-alive pool of the origin, made by its first request. */
+  readonly pool: () => Pool;
   /** @internal For websocket upgrades. */
   readonly request: typeof httpRequest;
 }
@@ -229,11 +239,14 @@ export function createUpstreamProxy(): UpstreamProxy {
   return {
     target(url) {
       const tls = url.protocol === 'https:';
-      let pool = pools.get(url.origin);
-      if (pool === undefined) {
-        pool = new Pool(url.origin, POOL);
-        pools.set(url.origin, pool);
-      }
+      const pool = (): Pool => {
+        let p = pools.get(url.origin);
+        if (p === undefined) {
+          p = newPool(url.origin);
+          pools.set(url.origin, p);
+        }
+        return p;
+      };
       return {
         url,
         hostname: url.hostname,
@@ -248,7 +261,7 @@ export function createUpstreamProxy(): UpstreamProxy {
       if (r[kCall] === undefined) res.on('close', onClientClose);
       const call = new WebCall(exchange);
       r[kCall] = call;
-      target.pool.dispatch(
+      target.pool().dispatch(
         {
           method: req.method as Dispatcher.HttpMethod,
           path: pathFor(req, target),

@@ -17,6 +17,7 @@ import {
   type HttpServerOptions,
 } from './edge-api.js';
 import { sendJson, sendTooLarge, writeRawRefusal, writeRawResponse } from './error-responses.js';
+import { handleClientError } from './client-errors.js';
 import { compileEdge, type Edge } from './dispatch-table.js';
 import { Forwarder, type EdgeState } from './forward.js';
 import { answerHealth, type HealthOptions } from './health.js';
@@ -26,7 +27,7 @@ import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
 import { checkRequest, type Refusal } from './request-target.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { StaticMemory } from './static-memory.js';
-import { createStaticFallback } from './static.js';
+import { lazyStaticFallback } from './static-fallback.js';
 import type { UpstreamOutcomeSink } from './upstream-outcome.js';
 import { supervisorSource, UpstreamStates } from './upstream-state.js';
 
@@ -63,7 +64,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   );
   const cache = new CompressedCache();
   let listenOn = { host: opts.http.host, port: opts.http.port };
-  // What memory does not serve goes to @fastify/static (toFastify is ready before any request).
+  // What memory does not serve goes to @fastify/static (loaded by the first such request).
   const memory = new StaticMemory(
     cache,
     () => state.closing,
@@ -88,7 +89,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: 0,
     maxHeaderSize: limits.maxHeaderBytes,
-    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    // node:http checks header deadlines on this timer, which wakes apposd even with no
+    // connection (~0.7 ms of CPU a wake): every 5 s (a 408 by 20-25 s in production) costs a
+    // fifth of every 1 s. Short test timeouts keep their own interval.
+    connectionsCheckingInterval: Math.min(5000, limits.headersTimeoutMs),
   });
   const maxConnections =
     opts.http.maxConnections ??
@@ -98,7 +102,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   server.timeout = Math.max(limits.idleTimeoutMs, limits.headersTimeoutMs + 1000);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 
-  const fallback = await createStaticFallback(server, {
+  // Parser errors are answered from the start, also before the static fallback is loaded.
+  server.on('clientError', handleClientError);
+  const fallback = lazyStaticFallback(server, {
     routeOf: (req) => (req as EdgeRequest)[kStatic],
     compress: () => edge.compress,
     cache,

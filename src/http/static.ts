@@ -11,7 +11,6 @@ import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HttpLogger } from './access-log.js';
-import { handleClientError } from './client-errors.js';
 import type { CompressedCache } from './compressed-cache.js';
 import { isCompressible, negotiateEncoding } from './encoding.js';
 import { pathOf, type StaticRoute } from './routes.js';
@@ -151,7 +150,8 @@ export async function createStaticFallback(
     logger: false,
     return503OnClosing: false,
     forceCloseConnections: false,
-    clientErrorHandler: handleClientError,
+    // The listener answers parser errors itself (server.ts), also before this instance exists.
+    clientErrorHandler: () => undefined,
     // Fastify's own 400s (a URL it cannot decode) would name its internal error code.
     frameworkErrors: (_err, _request, reply) => {
       void (reply as FastifyReply).code(400).type(JSON_TYPE).send(BAD_REQUEST);
