@@ -16,20 +16,20 @@ const PROCESS_HOMES = ['src/main.ts', 'src/ctl.ts'];
  * package.json is restricted in src/; one missing here has no home yet and is refused everywhere.
  */
 const LIBRARY_HOMES = {
-  '@fastify/compress': ['src/http/static.ts'],
-  '@fastify/static': ['src/http/static.ts'],
+  '@fastify/compress': ['src/http/static/fastify.ts'],
+  '@fastify/static': ['src/http/static/fastify.ts'],
   ajv: ['src/config/validate-schema.ts'],
   'better-sqlite3': ['src/backup/sqlite.ts'],
   croner: ['src/config/cron.ts'],
   'fastest-levenshtein': ['src/config/suggest.ts'],
-  fastify: ['src/http/static.ts'],
+  fastify: ['src/http/static/fastify.ts'],
   koffi: ['src/supervisor/reaper.ts'],
   pino: ['src/log/pino.ts'],
   'pino-pretty': ['src/log/pino.ts'],
   'rotating-file-stream': ['src/log/file-sink.ts'],
   'shell-quote': ['src/config/command.ts'],
   tar: ['src/backup/archive.ts'],
-  undici: ['src/http/proxy.ts'],
+  undici: ['src/http/proxy/fallback/undici.ts'],
   yaml: ['src/config/yaml.ts'],
 };
 
@@ -40,8 +40,8 @@ const LIBRARY_HOMES = {
 const REQUIRE_HOMES = [
   'src/log/pino.ts',
   'src/supervisor/reaper.ts',
-  'src/http/file-cache.ts',
-  'src/http/proxy.ts',
+  'src/http/static/file-cache.ts',
+  'src/http/proxy/fallback/undici.ts',
 ];
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));

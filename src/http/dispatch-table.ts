@@ -1,12 +1,12 @@
 // The dispatcher's table: the configured routes compiled into one longest-prefix matcher whose
 // entries carry what serving them needs (the proxy binding, or the static files in memory).
 import type { HttpConfig } from '../config/types.js';
-import type { FileCache } from './file-cache.js';
-import type { ProxyBinding } from './forward.js';
-import type { UpstreamProxy } from './proxy.js';
+import type { FileCache } from './static/file-cache.js';
+import type { ProxyBinding } from './proxy/fallback/forward.js';
+import type { UpstreamProxy } from './proxy/fallback/undici.js';
 import { compileRoutes, createMatcher, type Prefixed, type StaticRoute } from './routes.js';
-import type { StaticMemory } from './static-memory.js';
-import type { UpstreamStates } from './upstream-state.js';
+import type { StaticMemory } from './static/memory.js';
+import type { UpstreamStates } from './proxy/upstream-state.js';
 
 /** A static route with its files in memory. */
 interface StaticBinding {

@@ -4,7 +4,7 @@ import type { HttpConfig } from '../config/types.js';
 import type { SupervisorApi } from '../supervisor/api.js';
 import type { UpstreamSource } from '../upstreams/api.js';
 import type { HttpLogger } from './access-log.js';
-import type { UpstreamOutcomeSink } from './upstream-outcome.js';
+import type { UpstreamOutcomeSink } from './proxy/upstream-outcome.js';
 import type { LlhttpBinding } from './wire/llhttp.js';
 
 /** Timeouts and limits of the listener; the defaults suit production. */

@@ -7,29 +7,34 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HttpConfig } from '../config/types.js';
 import { accessLogger, logUpgradeWhenDone, logWhenDone } from './access-log.js';
-import { CompressedCache } from './compressed-cache.js';
-import { defaultMaxConnections } from './connection-limit.js';
-import { ConnectionGuard, responseOf } from './connections.js';
+import { CompressedCache } from './static/compressed-cache.js';
+import { defaultMaxConnections } from './wire/connection-limit.js';
+import { ConnectionGuard, responseOf } from './wire/connections.js';
 import {
   DEFAULT_LIMITS,
   type HttpEdge,
   type HttpLimits,
   type HttpServerOptions,
 } from './edge-api.js';
-import { sendJson, sendTooLarge, writeRawRefusal, writeRawResponse } from './error-responses.js';
-import { handleClientError } from './client-errors.js';
+import {
+  sendJson,
+  sendTooLarge,
+  writeRawRefusal,
+  writeRawResponse,
+} from './proxy/error-responses.js';
+import { handleClientError } from './wire/client-errors.js';
 import { compileEdge, type Edge } from './dispatch-table.js';
-import { Forwarder, type EdgeState } from './forward.js';
-import { answerHealth, type HealthOptions } from './health.js';
-import { attachHotPath } from './hot/listener.js';
-import { createUpstreamProxy } from './proxy.js';
+import { Forwarder, type EdgeState } from './proxy/fallback/forward.js';
+import { answerHealth, type HealthOptions } from './health/answer.js';
+import { attachHotPath } from './wire/listener.js';
+import { createUpstreamProxy } from './proxy/fallback/undici.js';
 import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
-import { checkRequest, type Refusal } from './request-target.js';
+import { checkRequest, type Refusal } from './wire/request-target.js';
 import { setSecurityHeaders } from './security-headers.js';
-import { StaticMemory } from './static-memory.js';
-import { lazyStaticFallback } from './static-fallback.js';
-import type { UpstreamOutcomeSink } from './upstream-outcome.js';
-import { supervisorSource, UpstreamStates } from './upstream-state.js';
+import { StaticMemory } from './static/memory.js';
+import { lazyStaticFallback } from './static/fallback.js';
+import type { UpstreamOutcomeSink } from './proxy/upstream-outcome.js';
+import { supervisorSource, UpstreamStates } from './proxy/upstream-state.js';
 
 export {
   DEFAULT_LIMITS,

@@ -7,7 +7,7 @@ import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyRoute } from '../../src/http/routes.js';
-import type { UpstreamOutcome } from '../../src/http/upstream-outcome.js';
+import type { UpstreamOutcome } from '../../src/http/proxy/upstream-outcome.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { llhttp } from '../helpers/llhttp.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CompressedCache } from '../../src/http/compressed-cache.js';
+import { CompressedCache } from '../../src/http/static/compressed-cache.js';
 
 describe('CompressedCache', () => {
   it('compresses a file once in the background and serves both encodings', async () => {

@@ -7,8 +7,8 @@ import {
   contentTypeOf,
   type Cached,
   type MemoryFile,
-} from '../../src/http/file-cache.js';
-import { etagMatches } from '../../src/http/static-memory.js';
+} from '../../src/http/static/file-cache.js';
+import { etagMatches } from '../../src/http/static/memory.js';
 import { tempDir } from '../helpers/temp.js';
 
 let dir: { path: string; cleanup: () => void };

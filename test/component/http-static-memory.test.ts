@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { cpSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MEMORY_FILE_BYTES } from '../../src/http/file-cache.js';
+import { MAX_MEMORY_FILE_BYTES } from '../../src/http/static/file-cache.js';
 import { send } from '../helpers/http-client.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { countNodeHttp } from '../helpers/node-http-events.js';

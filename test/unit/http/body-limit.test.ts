@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BodyLimiter } from '../../../src/http/body-limit.js';
+import { BodyLimiter } from '../../../src/http/proxy/body-limit.js';
 
 async function drain(
   limit: number,

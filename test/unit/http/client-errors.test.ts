@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clientErrorStatus } from '../../../src/http/client-errors.js';
-import { retryAfterSeconds, upstreamErrorBody } from '../../../src/http/error-responses.js';
-import type { ProgramView } from '../../../src/http/upstream-state.js';
+import { clientErrorStatus } from '../../../src/http/wire/client-errors.js';
+import { retryAfterSeconds, upstreamErrorBody } from '../../../src/http/proxy/error-responses.js';
+import type { ProgramView } from '../../../src/http/proxy/upstream-state.js';
 
 const view = (patch: Partial<ProgramView> = {}): ProgramView => ({
   name: 'backend',

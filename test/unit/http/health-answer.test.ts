@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { rawHealth, type HealthOptions } from '../../../src/http/health.js';
+import { rawHealth, type HealthOptions } from '../../../src/http/health/answer.js';
 import { FakeSupervisor } from '../../helpers/fake-supervisor.js';
 
 afterEach(() => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMaxConnections } from '../../../src/http/connection-limit.js';
+import { defaultMaxConnections } from '../../../src/http/wire/connection-limit.js';
 import {
   checkRequest,
   isValidHost,
   normalizeTarget,
   proxyTarget,
-} from '../../../src/http/request-target.js';
+} from '../../../src/http/wire/request-target.js';
 
 describe('normalizeTarget', () => {
   it('leaves plain paths and queries alone', () => {

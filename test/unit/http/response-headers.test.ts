@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVary, forwardHead, markEncoded } from '../../../src/http/response-headers.js';
+import { addVary, forwardHead, markEncoded } from '../../../src/http/proxy/response-headers.js';
 
 const pairs = (h: string[]): [string, string][] =>
   h.flatMap((v, i) => (i % 2 === 0 ? [[v, h[i + 1]!] as [string, string]] : []));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNavigation, staticPath } from '../../../src/http/static-path.js';
+import { isNavigation, staticPath } from '../../../src/http/static/path.js';
 
 describe('staticPath', () => {
   it('decodes canonical paths below the prefix', () => {

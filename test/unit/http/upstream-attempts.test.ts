@@ -6,8 +6,8 @@ import {
   MAX_RETRIES,
   type Attempts,
   type Failure,
-} from '../../../src/http/upstream-attempts.js';
-import { supervisorSource, UpstreamStates } from '../../../src/http/upstream-state.js';
+} from '../../../src/http/proxy/attempts.js';
+import { supervisorSource, UpstreamStates } from '../../../src/http/proxy/upstream-state.js';
 import { FakeSupervisor } from '../../helpers/fake-supervisor.js';
 import { route } from '../../helpers/http-edge.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { supervisorSource, UpstreamStates } from '../../../src/http/upstream-state.js';
+import { supervisorSource, UpstreamStates } from '../../../src/http/proxy/upstream-state.js';
 import { FakeSupervisor } from '../../helpers/fake-supervisor.js';
 
 afterEach(() => {

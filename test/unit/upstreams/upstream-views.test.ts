@@ -3,8 +3,8 @@
 // health verdict under `upstreams`, and `appos-ctl status` lines and JSON views.
 import { describe, expect, it } from 'vitest';
 import { formatHealth, formatStatus } from '../../../src/control/format.js';
-import { upstreamErrorBody } from '../../../src/http/error-responses.js';
-import { supervisorSource, UpstreamStates } from '../../../src/http/upstream-state.js';
+import { upstreamErrorBody } from '../../../src/http/proxy/error-responses.js';
+import { supervisorSource, UpstreamStates } from '../../../src/http/proxy/upstream-state.js';
 import { healthReport, healthView, upstreamView } from '../../../src/wire/views.js';
 import { FakeSupervisor } from '../../helpers/fake-supervisor.js';
 import { FakeUpstreams } from './fake-upstreams.js';

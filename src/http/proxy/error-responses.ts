@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { SECURITY_HEADERS, SECURITY_HEADER_LINES } from './security-headers.js';
+import { SECURITY_HEADERS, SECURITY_HEADER_LINES } from '../security-headers.js';
 import type { ProgramView } from './upstream-state.js';
 
 const RAW_CLOSE_GRACE_MS = 2000;

@@ -5,10 +5,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
-import { createEncoder, encodeWhole, responseEncoding } from '../encoder.js';
+import { createEncoder, encodeWhole, responseEncoding } from './encoder.js';
 import { isEventStream, type Encoding } from '../encoding.js';
-import type { EdgeState } from '../exchange.js';
-import { forwardHead } from '../response-headers.js';
+import type { EdgeState } from './fallback/exchange.js';
+import { forwardHead } from './response-headers.js';
 import type { RequestHead } from '../wire/llhttp.js';
 
 /** Small bodies go out in one buffer with their head; larger ones in a second write. */

@@ -1,5 +1,5 @@
-// Compression of proxied responses, for both paths (node:http's exchange.ts and the hot path's
-// hot/respond.ts): which responses are compressed and how their heads change, and the one set
+// Compression of proxied responses, for both paths (node:http's fallback/exchange.ts and the hot path's
+// respond.ts): which responses are compressed and how their heads change, and the one set
 // of zlib settings (brotli at quality 4 for text, gzip at zlib's default level), as a stream or
 // in one call for a whole body.
 import type { Transform } from 'node:stream';
@@ -10,7 +10,7 @@ import {
   createGzip,
   gzipSync,
 } from 'node:zlib';
-import { isCompressible, negotiateEncoding, type Encoding } from './encoding.js';
+import { isCompressible, negotiateEncoding, type Encoding } from '../encoding.js';
 import { addVary, markEncoded, type ForwardHead } from './response-headers.js';
 
 /** Smallest body (by Content-Length) worth compressing. */

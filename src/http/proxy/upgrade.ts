@@ -5,8 +5,8 @@
 // stay on node:http's 'upgrade' path.
 import type { Socket } from 'node:net';
 import type { Edge } from '../dispatch-table.js';
-import { checkRequest, proxyTarget } from '../request-target.js';
-import { HOP_BY_HOP } from '../response-headers.js';
+import { checkRequest, proxyTarget } from '../wire/request-target.js';
+import { HOP_BY_HOP } from './response-headers.js';
 import { HEALTH_PATH, pathOf, stripPrefix } from '../routes.js';
 import type { HotConnection } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';

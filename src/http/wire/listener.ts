@@ -4,17 +4,17 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
-import type { ConnectionGuard } from '../connections.js';
+import type { ConnectionGuard } from './connections.js';
 import type { Edge } from '../dispatch-table.js';
-import type { EdgeState } from '../exchange.js';
-import type { HealthOptions } from '../health.js';
-import type { StaticMemory } from '../static-memory.js';
-import type { UpstreamOutcomeSink } from '../upstream-outcome.js';
-import type { UpstreamStates } from '../upstream-state.js';
-import { HotConnection, type WireEdge } from '../wire/connection.js';
-import { createHeadReader, type LlhttpBinding } from '../wire/llhttp.js';
-import { createHotDispatch } from './dispatch.js';
-import { UpstreamPool } from './pool.js';
+import type { EdgeState } from '../proxy/fallback/exchange.js';
+import type { HealthOptions } from '../health/answer.js';
+import type { StaticMemory } from '../static/memory.js';
+import type { UpstreamOutcomeSink } from '../proxy/upstream-outcome.js';
+import type { UpstreamStates } from '../proxy/upstream-state.js';
+import { HotConnection, type WireEdge } from './connection.js';
+import { createHeadReader, type LlhttpBinding } from './llhttp.js';
+import { createHotDispatch } from '../dispatch.js';
+import { UpstreamPool } from '../proxy/pool.js';
 
 /** What the hot path needs from the server. */
 export interface HotPathOptions {

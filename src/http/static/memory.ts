@@ -3,11 +3,11 @@
 // the @fastify/static path, which still takes large files, misses, ranges and anything unusual.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CompressedCache } from './compressed-cache.js';
-import { ACCEPTS_BR, ACCEPTS_GZIP, acceptedEncodings, type Encoding } from './encoding.js';
+import { ACCEPTS_BR, ACCEPTS_GZIP, acceptedEncodings, type Encoding } from '../encoding.js';
 import { FileCache, withBody, type Cached, type MemoryFile, type Variant } from './file-cache.js';
-import { pathOf, type StaticRoute } from './routes.js';
-import { SECURITY_HEADERS } from './security-headers.js';
-import { isNavigation, staticPath } from './static-path.js';
+import { pathOf, type StaticRoute } from '../routes.js';
+import { SECURITY_HEADERS } from '../security-headers.js';
+import { isNavigation, staticPath } from './path.js';
 
 /** Hands a request the memory path does not answer to the @fastify/static path. */
 export type Decline = (req: IncomingMessage, res: ServerResponse, route: StaticRoute) => void;

@@ -2,7 +2,7 @@
 // oversized headers (431), malformed or smuggling-shaped requests such as Content-Length
 // together with Transfer-Encoding (400). Written straight to the socket, then closed.
 import type { Socket } from 'node:net';
-import { writeRawResponse } from './error-responses.js';
+import { writeRawResponse } from '../proxy/error-responses.js';
 
 interface ParserSocket extends Socket {
   /** The response in progress on this connection, if any (Node's own field). */

@@ -4,9 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
-import type { EventLogger } from '../supervisor/api.js';
-import { BodyLimiter } from './body-limit.js';
-import { isEventStream } from './encoding.js';
+import type { EventLogger } from '../../../supervisor/api.js';
+import { BodyLimiter } from '../body-limit.js';
+import { isEventStream } from '../../encoding.js';
 import {
   encoderFor,
   Exchange,
@@ -25,17 +25,17 @@ import {
   sendUpstreamError,
   writeRawResponse,
   writeRawUpstreamError,
-} from './error-responses.js';
-import type { UpstreamProxy } from './proxy.js';
-import { forwardHead } from './response-headers.js';
-import { stripPrefix } from './routes.js';
-import { afterFailure, holdLeft } from './upstream-attempts.js';
+} from '../error-responses.js';
+import type { UpstreamProxy } from './undici.js';
+import { forwardHead } from '../response-headers.js';
+import { stripPrefix } from '../../routes.js';
+import { afterFailure, holdLeft } from '../attempts.js';
 import {
   outcomeOfError,
   type UpstreamOutcome,
   type UpstreamOutcomeSink,
-} from './upstream-outcome.js';
-import type { ProgramView, UpstreamStates } from './upstream-state.js';
+} from '../upstream-outcome.js';
+import type { ProgramView, UpstreamStates } from '../upstream-state.js';
 
 export type { EdgeState, ForwardSettings, ProxyBinding } from './exchange.js';
 

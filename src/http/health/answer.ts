@@ -2,10 +2,10 @@
 // health verdict (wire/views.ts) as JSON, 200 or 503, computed from memory once per change of
 // the supervisor's state and per 0.1 s; other methods get 405 without their body being read.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { SupervisorApi } from '../supervisor/api.js';
-import type { UpstreamSource } from '../upstreams/api.js';
-import { healthReport } from '../wire/views.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import type { SupervisorApi } from '../../supervisor/api.js';
+import type { UpstreamSource } from '../../upstreams/api.js';
+import { healthReport } from '../../wire/views.js';
+import { SECURITY_HEADERS } from '../security-headers.js';
 
 /** What the health endpoint reads. */
 export interface HealthOptions {

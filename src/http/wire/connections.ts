@@ -4,7 +4,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ConnectionLimit, type LimitLogger } from './connection-limit.js';
-import { writeRawResponse } from './error-responses.js';
+import { writeRawResponse } from '../proxy/error-responses.js';
 
 interface HttpSocket extends Socket {
   /** The response in progress on this connection (node:http's own field). */

@@ -2,8 +2,8 @@
 // counted (Content-Length, relayed as read) or framed by llhttp (chunked, sent on chunked again,
 // trailers dropped), written to the upstream with backpressure both ways, held to max_body.
 import type { Socket } from 'node:net';
-import { clientErrorStatus, handleClientError } from '../client-errors.js';
-import { writeRawTooLarge } from '../error-responses.js';
+import { clientErrorStatus, handleClientError } from '../wire/client-errors.js';
+import { writeRawTooLarge } from './error-responses.js';
 import type { BodySink } from '../wire/connection.js';
 import { HEAD_CONTINUE, type LlhttpBinding, type LlhttpParser } from '../wire/llhttp.js';
 

@@ -3,8 +3,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { UpgradeExchange } from './proxy.js';
-import { SERVER_TOKEN_HEADERS } from './security-headers.js';
+import type { UpgradeExchange } from './undici.js';
+import { SERVER_TOKEN_HEADERS } from '../../security-headers.js';
 
 const kExchange = Symbol('apposd.upgradeExchange');
 

@@ -5,10 +5,10 @@
 // before the answer 502/503 (504 at the idle timeout). Its access line is written at close.
 import { connect, type Socket } from 'node:net';
 import { logUpgrade } from '../access-log.js';
-import { writeRawResponse, writeRawUpstreamError } from '../error-responses.js';
-import type { ProxyBinding } from '../exchange.js';
-import { rawHead, setupSocket } from '../proxy-upgrade.js';
-import { outcomeOfError } from '../upstream-outcome.js';
+import { writeRawResponse, writeRawUpstreamError } from './error-responses.js';
+import type { ProxyBinding } from './fallback/exchange.js';
+import { rawHead, setupSocket } from './fallback/upgrade.js';
+import { outcomeOfError } from './upstream-outcome.js';
 import { HEAD_CONTINUE, HEAD_STOP, type LlhttpParser } from '../wire/llhttp.js';
 import type { HotProxyContext } from './forward.js';
 

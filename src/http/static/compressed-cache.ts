@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as z, gzip } from 'node:zlib';
-import type { Encoding } from './encoding.js';
+import type { Encoding } from '../encoding.js';
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);

@@ -6,19 +6,19 @@
 // files memory does not serve).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { EventLogger } from '../../supervisor/api.js';
-import { logRaw } from '../access-log.js';
-import { writeRawTooLarge } from '../error-responses.js';
-import type { Edge } from '../dispatch-table.js';
-import { rawHealth, type HealthOptions } from '../health.js';
-import { checkRequest, proxyTarget } from '../request-target.js';
-import { HEALTH_PATH, pathOf, stripPrefix } from '../routes.js';
-import type { StaticAnswer, StaticMemory, StaticRequest } from '../static-memory.js';
-import type { HotConnection, InFlight } from '../wire/connection.js';
-import type { RequestHead } from '../wire/llhttp.js';
-import { HotProxyExchange, upstreamHead, type HotProxyContext } from './forward.js';
-import { CHUNKED } from './request-body.js';
-import { takeUpgrade } from './upgrade.js';
+import type { EventLogger } from '../supervisor/api.js';
+import { logRaw } from './access-log.js';
+import { writeRawTooLarge } from './proxy/error-responses.js';
+import type { Edge } from './dispatch-table.js';
+import { rawHealth, type HealthOptions } from './health/answer.js';
+import { checkRequest, proxyTarget } from './wire/request-target.js';
+import { HEALTH_PATH, pathOf, stripPrefix } from './routes.js';
+import type { StaticAnswer, StaticMemory, StaticRequest } from './static/memory.js';
+import type { HotConnection, InFlight } from './wire/connection.js';
+import type { RequestHead } from './wire/llhttp.js';
+import { HotProxyExchange, upstreamHead, type HotProxyContext } from './proxy/forward.js';
+import { CHUNKED } from './proxy/request-body.js';
+import { takeUpgrade } from './proxy/upgrade.js';
 
 /** What the dispatcher reads per request. */
 export interface HotDispatchOptions {

@@ -1,7 +1,7 @@
 // What becomes of a proxied request its upstream did not answer: sent again, held until its
 // program is back, or answered 502/503 (CONTRACT.md "Upstream errors"). One set of rules for
 // both forwarders (the hot path's and node:http's).
-import type { ProxyRoute } from './routes.js';
+import type { ProxyRoute } from '../routes.js';
 import type { ProgramView, UpstreamStates } from './upstream-state.js';
 
 /** At most this many extra attempts per request (a stale pooled socket, then a restart). */

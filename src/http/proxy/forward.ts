@@ -1,15 +1,15 @@
 // One proxied request on the hot path: the request head re-written for the upstream
-// (X-Forwarded-*, prefix stripped, hop-by-hop dropped), its body (hot/request-body.ts), and the
-// exchange's life (hold, retries, 502/503/504, abort, access line); hot/respond.ts writes the
+// (X-Forwarded-*, prefix stripped, hop-by-hop dropped), its body (request-body.ts), and the
+// exchange's life (hold, retries, 502/503/504, abort, access line); respond.ts writes the
 // response.
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
-import { rawUpstreamError, writeRawResponse } from '../error-responses.js';
-import type { EdgeState, ProxyBinding } from '../exchange.js';
-import { HOP_BY_HOP } from '../response-headers.js';
-import { afterFailure, holdLeft, type Attempts } from '../upstream-attempts.js';
-import { outcomeOfError, type UpstreamOutcomeSink } from '../upstream-outcome.js';
-import type { UpstreamStates } from '../upstream-state.js';
+import { rawUpstreamError, writeRawResponse } from './error-responses.js';
+import type { EdgeState, ProxyBinding } from './fallback/exchange.js';
+import { HOP_BY_HOP } from './response-headers.js';
+import { afterFailure, holdLeft, type Attempts } from './attempts.js';
+import { outcomeOfError, type UpstreamOutcomeSink } from './upstream-outcome.js';
+import type { UpstreamStates } from './upstream-state.js';
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import type { ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';

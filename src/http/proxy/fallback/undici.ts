@@ -1,6 +1,6 @@
 // The one place that opens connections to upstreams: requests through undici keep-alive pools
 // (one per origin), websocket upgrades through node:http. A narrow interface: send a request,
-// get the response head, stream its body where forward.ts says, or hear of its error.
+// get the response head, stream its body where fallback/forward.ts says, or hear of its error.
 import {
   request as httpRequest,
   type IncomingHttpHeaders,
@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
-import { setupSocket, watchUpgrade, type UpgradeRequest } from './proxy-upgrade.js';
-import { HOP_BY_HOP } from './response-headers.js';
+import { setupSocket, watchUpgrade, type UpgradeRequest } from './upgrade.js';
+import { HOP_BY_HOP } from '../response-headers.js';
 
 type Pool = UndiciPool;
 let PoolClass: typeof UndiciPool | undefined;
@@ -161,7 +161,7 @@ const hasNoBody = (req: IncomingMessage): boolean =>
   req.headers['transfer-encoding'] === undefined &&
   (req.headers['content-length'] === undefined || req.headers['content-length'] === '0');
 
-/** undici's errors in the shape forward.ts reads: a closed or reset socket is ECONNRESET. */
+/** undici's errors in the shape fallback/forward.ts reads: a closed or reset socket is ECONNRESET. */
 function asErrno(err: Error): NodeJS.ErrnoException {
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   if (e.code !== 'UND_ERR_SOCKET') return e;

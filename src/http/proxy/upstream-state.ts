@@ -2,8 +2,8 @@
 // kept from the supervisor's events (no lookups per request), and bounded waits for a
 // restarting program to become ready again (the `hold` of a route). States come from one
 // source (the supervisor's, adapted below) so another one can stand in for it.
-import type { State, SupervisorApi, SupervisorEvent } from '../supervisor/api.js';
-import type { UpstreamSource, UpstreamState, UpstreamStatus } from '../upstreams/api.js';
+import type { State, SupervisorApi, SupervisorEvent } from '../../supervisor/api.js';
+import type { UpstreamSource, UpstreamState, UpstreamStatus } from '../../upstreams/api.js';
 
 /** A program's state as the edge reads it. */
 export interface SourceStatus {

@@ -4,14 +4,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
-import type { BodyLimiter } from './body-limit.js';
-import { createEncoder, responseEncoding } from './encoder.js';
+import type { BodyLimiter } from '../body-limit.js';
+import { createEncoder, responseEncoding } from '../encoder.js';
 import type { Forwarder } from './forward.js';
-import type { ProxyExchange, ProxyTarget, UpgradeExchange } from './proxy.js';
-import type { ForwardHead } from './response-headers.js';
-import { proxyTarget, type Refusal } from './request-target.js';
-import type { ProxyRoute } from './routes.js';
-import type { ProgramView } from './upstream-state.js';
+import type { ProxyExchange, ProxyTarget, UpgradeExchange } from './undici.js';
+import type { ForwardHead } from '../response-headers.js';
+import { proxyTarget, type Refusal } from '../../wire/request-target.js';
+import type { ProxyRoute } from '../../routes.js';
+import type { ProgramView } from '../upstream-state.js';
 
 /** A proxy route with what forwarding needs, prepared once per config. */
 export interface ProxyBinding {
@@ -56,7 +56,7 @@ export function encoderFor(
   return encoding === null ? undefined : createEncoder(encoding);
 }
 
-/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (proxy.ts drops the hop-by-hop headers). */
+/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (undici.ts drops the hop-by-hop headers). */
 /**
  * Sets `req.url` to the target forwarded on `b`'s route (dot segments removed); returns the
  * refusal instead when there is none inside the route's prefix.

@@ -5,8 +5,8 @@ import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { isCompressible } from './encoding.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { isCompressible } from '../encoding.js';
+import { SECURITY_HEADERS } from '../security-headers.js';
 
 /** Files larger than this are streamed from disk (by @fastify/static), never kept in memory. */
 export const MAX_MEMORY_FILE_BYTES = 256 * 1024;

@@ -1,7 +1,7 @@
 // Turns an upstream response's raw headers into the headers apposd sends on: hop-by-hop and
 // server-token headers dropped, security headers added when missing, and the few values the
 // forwarder decides on (type, encoding, length) picked out in the same pass.
-import { SECURITY_HEADERS, SERVER_TOKEN_HEADERS } from './security-headers.js';
+import { SECURITY_HEADERS, SERVER_TOKEN_HEADERS } from '../security-headers.js';
 
 /** Hop-by-hop headers (RFC 9110 7.6.1): never passed on, in either direction. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([

@@ -1,9 +1,9 @@
 // How an exchange with an upstream ended, as the edge reports it to whoever listens (the
 // supervisor's "edge evidence"): the one vocabulary and the mapping from socket error codes.
-import type { UpstreamOutcome } from '../supervisor/api.js';
-import type { ProxyRoute } from './routes.js';
+import type { UpstreamOutcome } from '../../supervisor/api.js';
+import type { ProxyRoute } from '../routes.js';
 
-export type { UpstreamOutcome } from '../supervisor/api.js';
+export type { UpstreamOutcome } from '../../supervisor/api.js';
 
 /**
  * Hears the outcome of every proxied request and websocket upgrade once, with its route

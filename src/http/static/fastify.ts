@@ -1,4 +1,4 @@
-// Static routes (`static:` with `spa:`) through @fastify/static, for what static-memory.ts
+// Static routes (`static:` with `spa:`) through @fastify/static, for what static/memory.ts
 // leaves (large files, ranges, misses): ETag/Last-Modified, precompressed .br/.gz siblings,
 // immutable caching under /assets/, the SPA fallback to index.html, a traversal guard, and
 // compression (cached for small text files). The one fastify instance (and fastify's one home)
@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { HttpLogger } from './access-log.js';
+import type { HttpLogger } from '../access-log.js';
 import type { CompressedCache } from './compressed-cache.js';
-import { isCompressible, negotiateEncoding } from './encoding.js';
-import { pathOf, type StaticRoute } from './routes.js';
-import { isNavigation, staticPath } from './static-path.js';
+import { isCompressible, negotiateEncoding } from '../encoding.js';
+import { pathOf, type StaticRoute } from '../routes.js';
+import { isNavigation, staticPath } from './path.js';
 
 /** What the static plugin needs from the server. */
 export interface StaticPluginOptions {
