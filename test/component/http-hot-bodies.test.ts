@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestsRead } from '../helpers/edge-sockets.js';
 import { FakeSupervisor } from '../helpers/fake-supervisor.js';
 import { rawExchange, send, statusOf } from '../helpers/http-client.js';
+import { countNodeHttp } from '../helpers/node-http-events.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -30,8 +31,7 @@ let broken: ReturnType<typeof createNetServer>;
 let t: TestEdge;
 const seen: Seen[] = [];
 /** node:http events on servers other than the test's upstream: the edge's server. */
-const nodeEvents = { request: 0, checkContinue: 0 };
-const emit = Server.prototype.emit;
+const events = countNodeHttp((server) => server !== upstream);
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -89,21 +89,18 @@ beforeAll(async () => {
     ),
     new FakeSupervisor([{ name: 'app', pid: 1 }]),
   );
-  Server.prototype.emit = function (this: Server, name: string | symbol, ...args: unknown[]) {
-    if (this !== upstream && (name === 'request' || name === 'checkContinue')) nodeEvents[name]++;
-    return emit.apply(this, [name, ...args] as Parameters<typeof emit>);
-  } as typeof emit;
 });
 
 afterEach(() => {
-  expect(nodeEvents, 'requests node:http served on the edge').toEqual({
+  const { request, checkContinue } = events.counts;
+  expect({ request, checkContinue }, 'requests node:http served on the edge').toEqual({
     request: 0,
     checkContinue: 0,
   });
 });
 
 afterAll(async () => {
-  Server.prototype.emit = emit;
+  events.restore();
   await t?.close();
   upstream?.closeAllConnections();
   await new Promise((r) => upstream?.close(r));

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange, send, type Reply } from '../helpers/http-client.js';
+import { countNodeHttp } from '../helpers/node-http-events.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -28,21 +29,16 @@ const PRE_GZIPPED = gzipSync(JSON_BODY);
 
 let upstream: Server;
 let t: TestEdge;
-/** Requests node:http emitted on the edge's listener. */
-let nodeRequests = 0;
+/** node:http's events on the edge's listener. */
+const events = countNodeHttp(
+  (server) => t !== undefined && (server.address() as AddressInfo | null)?.port === t.port,
+);
 /** Bytes the /noise answer handed to its socket so far. */
 let noiseWritten = 0;
 /** Upstream responses closed before they ended. */
 let upstreamCut = 0;
-const realEmit = Server.prototype.emit;
 
 beforeAll(async () => {
-  Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]) {
-    if (event === 'request' && t !== undefined) {
-      if ((this.address() as AddressInfo | null)?.port === t.port) nodeRequests++;
-    }
-    return realEmit.apply(this, [event, ...args] as Parameters<Server['emit']>);
-  } as Server['emit'];
   upstream = createServer((req, res) => {
     res.on('close', () => {
       if (!res.writableFinished) upstreamCut++;
@@ -121,7 +117,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  Server.prototype.emit = realEmit;
+  events.restore();
   await t?.close();
   upstream?.closeAllConnections();
   await new Promise((r) => upstream?.close(r));
@@ -129,12 +125,12 @@ afterAll(async () => {
 
 let before = 0;
 afterEach(() => {
-  before = nodeRequests;
+  before = events.counts.request;
 });
 
 /** Asserts no request since the last test reached node:http. */
 function expectHot(): void {
-  expect(nodeRequests - before).toBe(0);
+  expect(events.counts.request - before).toBe(0);
 }
 
 const gzip = { 'accept-encoding': 'gzip' };
@@ -171,8 +167,8 @@ describe('compressed answers on the hot path', () => {
         headers: { ...gzip, 'transfer-encoding': 'gzip, chunked' },
         body: '',
       });
-      expect(nodeRequests - before).toBe(1);
-      before = nodeRequests;
+      expect(events.counts.request - before).toBe(1);
+      before = events.counts.request;
       expect(comparable(g.headers)).toEqual(comparable(viaNode.headers));
     }
   });

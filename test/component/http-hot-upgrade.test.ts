@@ -8,6 +8,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { rawExchange, statusOf } from '../helpers/http-client.js';
+import { countNodeHttp } from '../helpers/node-http-events.js';
 import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -22,7 +23,6 @@ let upstream: Server;
 let wss: WebSocketServer;
 let t: TestEdge;
 /** 'upgrade' events node:http emitted on a server other than the upstream's. */
-let edgeUpgrades = 0;
 /** The last upgrade request the upstream's websocket server accepted. */
 let seen: IncomingMessage | undefined;
 /** Bytes the upstream's /flood tunnel handed to its socket so far. */
@@ -30,13 +30,10 @@ let flooded = 0;
 let stopFlood = false;
 /** Upstream sockets taken over by an upgrade (closed at the end). */
 const tunnels = new Set<Socket>();
-const realEmit = Server.prototype.emit;
+/** node:http's events on servers other than the test's upstream: the edge's server. */
+const events = countNodeHttp((server) => server !== upstream);
 
 beforeAll(async () => {
-  Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]) {
-    if (event === 'upgrade' && this !== upstream) edgeUpgrades++;
-    return realEmit.apply(this, [event, ...args] as Parameters<Server['emit']>);
-  };
   upstream = createServer();
   wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (ws) => ws.on('message', (d, binary) => ws.send(d, { binary })));
@@ -82,7 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  Server.prototype.emit = realEmit;
+  events.restore();
   stopFlood = true;
   await t?.close();
   for (const c of wss?.clients ?? []) c.terminate();
@@ -103,7 +100,7 @@ function open(path: string): Promise<WebSocket> {
 
 describe('upgrades on the hot path', () => {
   it('relay a websocket without node:http, the head re-written and the line logged', async () => {
-    const before = edgeUpgrades;
+    const before = events.counts.upgrade;
     const ws = await open('/ws/echo?x=1');
     const echo = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
     ws.send('hello');
@@ -118,22 +115,22 @@ describe('upgrades on the hot path', () => {
       what: 'the access line at close',
     });
     expect(line).toMatchObject({ method: 'GET', status: 101, upgrade: true, ip: '127.0.0.1' });
-    expect(edgeUpgrades).toBe(before);
+    expect(events.counts.upgrade).toBe(before);
   });
 
   it('leave a route without websocket to node:http (the seam counts it)', async () => {
-    const before = edgeUpgrades;
+    const before = events.counts.upgrade;
     const raw = await rawExchange(
       t.port,
       'GET /api/x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
       { keepOpen: true },
     );
     expect(statusOf(raw)).toBe(404);
-    expect(edgeUpgrades).toBe(before + 1);
+    expect(events.counts.upgrade).toBe(before + 1);
   });
 
   it('relay an answer without switching byte for byte, then close', async () => {
-    const before = edgeUpgrades;
+    const before = events.counts.upgrade;
     const raw = await rawExchange(
       t.port,
       'GET /ws/refused HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
@@ -143,18 +140,18 @@ describe('upgrades on the hot path', () => {
       'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n' +
         `Connection: close\r\n\r\n${REFUSAL_BODY}`,
     );
-    expect(edgeUpgrades).toBe(before);
+    expect(events.counts.upgrade).toBe(before);
   });
 
   it('answer 502 when the upstream refuses the connection before a 101', async () => {
-    const before = edgeUpgrades;
+    const before = events.counts.upgrade;
     const raw = await rawExchange(
       t.port,
       'GET /dead/x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
       { keepOpen: true },
     );
     expect(statusOf(raw)).toBe(502);
-    expect(edgeUpgrades).toBe(before);
+    expect(events.counts.upgrade).toBe(before);
     const line = await waitFor(() => t.accessLines().find((l) => l.path === '/dead/x'), {
       what: 'the access line of the refused upgrade',
     });
@@ -183,7 +180,7 @@ describe('upgrades on the hot path', () => {
   });
 
   it('hold back a fast upstream writing into a slow reader (bounded bytes in flight)', async () => {
-    const before = edgeUpgrades;
+    const before = events.counts.upgrade;
     let received = 0;
     let maxInFlight = 0;
     const socket = connect(t.port, '127.0.0.1');
@@ -204,6 +201,6 @@ describe('upgrades on the hot path', () => {
     socket.destroy();
     expect(maxInFlight).toBeLessThan(32 * 1024 * 1024);
     expect(flooded).toBeLessThan(64 * 1024 * 1024);
-    expect(edgeUpgrades).toBe(before);
+    expect(events.counts.upgrade).toBe(before);
   });
 });

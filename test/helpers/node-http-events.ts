@@ -9,12 +9,16 @@ export interface NodeHttpEvents {
   restore(): void;
 }
 
-/** Starts counting the events node:http servers in this process emit. */
-export function countNodeHttp(): NodeHttpEvents {
+/**
+ * Starts counting the events node:http servers in this process emit (only those `counted`
+ * accepts, e.g. the edge's and not a test's upstream).
+ */
+export function countNodeHttp(counted: (server: Server) => boolean = () => true): NodeHttpEvents {
   const counts = { request: 0, checkContinue: 0, upgrade: 0 };
   const emit = Server.prototype.emit;
   Server.prototype.emit = function (this: Server, name: string | symbol, ...args: unknown[]) {
-    if (name === 'request' || name === 'checkContinue' || name === 'upgrade') counts[name]++;
+    const ours = name === 'request' || name === 'checkContinue' || name === 'upgrade';
+    if (ours && counted(this)) counts[name]++;
     return emit.apply(this, [name, ...args] as Parameters<typeof emit>);
   } as typeof emit;
   return {
