@@ -27,15 +27,24 @@ export interface HotProxyContext extends BodyLimits {
   readonly access: () => Pick<EventLogger, 'info'> | null;
 }
 
-/** Request headers an upstream never gets from the client (hop-by-hop, or set here). */
-const DROPPED: ReadonlySet<string> = new Set([
-  ...HOP_BY_HOP,
-  'expect',
+/** The headers the edge sets for the upstream in place of what the client sent. */
+export const FORWARDED: readonly string[] = [
   'x-forwarded-for',
   'x-forwarded-proto',
   'x-forwarded-host',
   'x-real-ip',
-]);
+];
+
+/** X-Forwarded-* and X-Real-IP lines: `prior` is the client's own X-Forwarded-For, if any. */
+export function forwardedLines(prior: string, ip: string, host: string): string {
+  return (
+    `x-forwarded-for: ${prior === '' ? ip : `${prior}, ${ip}`}\r\nx-forwarded-proto: http\r\n` +
+    `x-forwarded-host: ${host}\r\nx-real-ip: ${ip}\r\n`
+  );
+}
+
+/** Request headers an upstream never gets from the client (hop-by-hop, or set here). */
+const DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect', ...FORWARDED]);
 
 /** The request head sent upstream for `head`, with `path` as its target (its body chunked). */
 export function upstreamHead(
@@ -60,11 +69,7 @@ export function upstreamHead(
   }
   if (host === undefined) out += `host: ${origin}\r\n`;
   if (chunked) out += 'transfer-encoding: chunked\r\n';
-  return (
-    out +
-    `x-forwarded-for: ${prior === '' ? ip : `${prior}, ${ip}`}\r\nx-forwarded-proto: http\r\n` +
-    `x-forwarded-host: ${host ?? ''}\r\nx-real-ip: ${ip}\r\nconnection: keep-alive\r\n\r\n`
-  );
+  return `${out}${forwardedLines(prior, ip, host ?? '')}connection: keep-alive\r\n\r\n`;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';

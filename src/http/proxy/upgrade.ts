@@ -10,7 +10,7 @@ import { HOP_BY_HOP } from './response-headers.js';
 import { HEALTH_PATH, pathOf, stripPrefix } from '../routes.js';
 import type { HotConnection } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
-import type { HotProxyContext } from './forward.js';
+import { FORWARDED, forwardedLines, type HotProxyContext } from './forward.js';
 import { HotTunnel, type AccessLine } from './tunnel.js';
 
 /** What an upgrade reads from the dispatcher's options. */
@@ -22,13 +22,7 @@ export interface UpgradeOptions {
 }
 
 /** Request headers the upstream never gets as the client sent them. */
-const DROPPED: ReadonlySet<string> = new Set([
-  ...HOP_BY_HOP,
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-real-ip',
-]);
+const DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...FORWARDED]);
 
 /**
  * The head sent upstream for a websocket upgrade `head` (X-Forwarded-*, Host kept, `path` as
@@ -55,12 +49,7 @@ function upgradeHead(head: RequestHead, path: string, ip: string): string | null
     if (!DROPPED.has(lower)) out += `${name}: ${value}\r\n`;
   }
   if (host === undefined || upgrade?.toLowerCase() !== 'websocket') return null;
-  return (
-    out +
-    `x-forwarded-for: ${prior === '' ? ip : `${prior}, ${ip}`}\r\nx-forwarded-proto: http\r\n` +
-    `x-forwarded-host: ${host}\r\nx-real-ip: ${ip}\r\nupgrade: ${upgrade}\r\n` +
-    'connection: upgrade\r\n\r\n'
-  );
+  return `${out}${forwardedLines(prior, ip, host)}upgrade: ${upgrade}\r\nconnection: upgrade\r\n\r\n`;
 }
 
 /**
