@@ -57,8 +57,9 @@ export interface HeadReader {
    */
   head(buf: Buffer): RequestHead | null;
   /**
-   * True unless the requests in `buf` (pipelined after a head, bodies included) are malformed:
-   * node:http refuses a connection on such bytes before answering what came before them.
+   * True unless the requests in `buf` (a head and what is pipelined after it, bodies included)
+   * are malformed: node:http refuses a connection on such bytes before answering what came
+   * before them.
    */
   wellFormed(buf: Buffer): boolean;
 }
