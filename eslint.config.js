@@ -80,6 +80,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'lib/',
       'node_modules/',
       'coverage/',
       '.appos-data/',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Where apposd's start time and memory go: a bare `node -e 0`, then each module that dist/main.js
+// Where apposd's start time and memory go: a bare `node -e 0`, then each module that main.js
 // imports before `supervisor.boot()` (in main's order, so shared dependencies count where first
 // loaded), loadConfig() of config/demo.yaml, then what main loads after the first spawn (the
 // control socket and the HTTP edge): time and RSS growth of each, medians over fresh processes.
@@ -12,7 +12,8 @@ import { median } from '../lib/stats.mjs';
 import { performance } from 'node:perf_hooks';
 
 const runs = Number(process.argv[2] ?? 5);
-const dist = join(ROOT, 'dist');
+// tsc's module tree (npm run build): dist/ holds the bundles made from it.
+const dist = join(ROOT, 'lib');
 const MODULES = [
   'config/config-error.js',
   'config/load.js',
