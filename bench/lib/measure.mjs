@@ -7,6 +7,7 @@ import { measurePeers } from './peers.mjs';
 import { get, waitAll200 } from './http-client.mjs';
 import { cpuNs, cpuTicks, CLK_TCK, hwmKb, loadavg, rssKb } from './procs.mjs';
 import { runTracked } from './run-tracked.mjs';
+import { stackEnv } from './stack.mjs';
 import { median } from './stats.mjs';
 import { upload } from './upload.mjs';
 import { wrk } from './wrk.mjs';
@@ -88,7 +89,7 @@ export async function measureLaunch(stack, tracker, plan, body, say) {
     const ctl = [];
     const codes = new Set();
     for (let i = 0; i < plan.ctlRuns; i++) {
-      const r = await runTracked(tracker, cmd, args, { timeoutMs: 10_000 });
+      const r = await runTracked(tracker, cmd, args, { timeoutMs: 10_000, env: stackEnv() });
       ctl.push(r.ms);
       codes.add(r.code);
     }
