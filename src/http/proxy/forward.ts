@@ -159,8 +159,8 @@ export class HotProxyExchange
     );
   }
 
-  onBody(chunk: Buffer): void {
-    this.res?.body(chunk, this.upstream?.socket ?? null);
+  onBody(chunk: Buffer): boolean {
+    return this.res?.body(chunk, this.upstream?.socket ?? null) ?? true;
   }
 
   onEnd(): void {

@@ -11,12 +11,18 @@ import {
 
 /** Idle pooled connections close after this. */
 const IDLE_MS = 4_000;
+/** Each connection reads into a buffer of its own this large (Node's own read size). */
+const READ_BYTES = 64 * 1024;
 
 /** What one upstream response is delivered to. */
 export interface ResponseReceiver {
   /** The final response head; `keepAlive` says the upstream keeps the connection. */
   onHead(status: number, headers: string[], keepAlive: boolean): void;
-  onBody(chunk: Buffer): void;
+  /**
+   * Body bytes, in the connection's read buffer: returns true when done with their memory (they
+   * were written or copied), false when it keeps a reference (a queued write, a compressor).
+   */
+  onBody(chunk: Buffer): boolean;
   onEnd(): void;
   /** The connection failed; `answered` is true once the head arrived. */
   onError(err: NodeJS.ErrnoException, answered: boolean): void;
@@ -40,6 +46,15 @@ export class UpstreamConn {
   private rawLeft = -1;
   /** It served a request before the current one (a reset may mean it had gone stale). */
   reused = false;
+  /**
+   * Where the socket reads to. It is read into again once what was read last is let go of;
+   * while a receiver keeps a reference, the next read goes to a new buffer. Relaying a large
+   * body then allocates nothing per read: a fresh 64 KiB buffer per read made V8 run a full
+   * mark-compact every 30 ms on external memory pressure while 1 MiB answers streamed.
+   */
+  private readBuf = Buffer.allocUnsafe(READ_BYTES);
+  /** A receiver kept a reference to the last read's bytes. */
+  private kept = false;
 
   constructor(
     private readonly pool: UpstreamPool,
@@ -56,9 +71,13 @@ export class UpstreamConn {
       if (this.answered) this.ended = true;
     };
     this.parser[P.kOnExecute] = noop;
-    const s = connect({ host, port, noDelay: true });
+    const s = connect({
+      host,
+      port,
+      noDelay: true,
+      onread: { buffer: this.nextBuffer, callback: this.onRead },
+    });
     this.socket = s;
-    s.on('data', this.onData);
     s.on('end', this.onEnd);
     s.on('error', this.onSocketError);
     s.on('close', this.onClose);
@@ -122,7 +141,10 @@ export class UpstreamConn {
   private relay(bytes: Buffer): void {
     const take = Math.min(this.rawLeft, bytes.length);
     this.rawLeft -= take;
-    this.receiver?.onBody(take === bytes.length ? bytes : bytes.subarray(0, take));
+    const r = this.receiver;
+    if (r !== null && !r.onBody(take === bytes.length ? bytes : bytes.subarray(0, take))) {
+      this.kept = true;
+    }
     if (this.rawLeft > 0) return;
     // Bytes past the length: the upstream is confused, the connection is not reused.
     if (take < bytes.length) this.keepAlive = false;
@@ -130,6 +152,7 @@ export class UpstreamConn {
     this.complete();
   }
 
+  /** A chunked body's bytes: llhttp hands over a copy, never the read buffer. */
   private readonly onBody = (chunk: Buffer): void => {
     this.receiver?.onBody(chunk);
   };
@@ -148,7 +171,20 @@ export class UpstreamConn {
     this.socket.destroy();
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  private readonly nextBuffer = (): Buffer => {
+    if (this.kept) {
+      this.kept = false;
+      this.readBuf = Buffer.allocUnsafe(READ_BYTES);
+    }
+    return this.readBuf;
+  };
+
+  private readonly onRead = (n: number, buf: Buffer): boolean => {
+    this.onData(buf.subarray(0, n));
+    return true;
+  };
+
+  private onData(chunk: Buffer): void {
     if (this.rawLeft > 0) {
       this.relay(chunk);
       return;
@@ -157,7 +193,7 @@ export class UpstreamConn {
     if (typeof n !== 'number') this.fail(Object.assign(new Error(n.message), { code: 'EPROTO' }));
     else if (this.rawLeft > 0 && n < chunk.length) this.relay(chunk.subarray(n));
     else if (this.ended) this.complete();
-  };
+  }
 
   private readonly onEnd = (): void => {
     if (this.receiver !== null && this.answered && this.rawLeft < 0) this.parser.finish();

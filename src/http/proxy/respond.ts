@@ -117,11 +117,17 @@ export class HotResponse {
     }
   }
 
-  /** Relays body bytes; `upstream` is paused while the client (or the compressor) is full. */
-  body(chunk: Buffer, upstream: Socket | null): void {
+  /**
+   * Relays body bytes; `upstream` is paused while the client (or the compressor) is full.
+   * Returns true when `chunk`'s memory is free again: it was written out whole at once (the
+   * socket holds nothing queued), or copied.
+   */
+  body(chunk: Buffer, upstream: Socket | null): boolean {
     if (this.encoding === null) {
       if (!this.frame(chunk)) this.pause(upstream, this.socket);
-    } else if (this.held !== null) {
+      return this.socket.writableLength === 0;
+    }
+    if (this.held !== null) {
       this.held.push(chunk);
       this.heldBytes += chunk.length;
       if (this.heldBytes > WHOLE_MAX) this.spill(this.encoding, this.held, upstream);
@@ -129,6 +135,7 @@ export class HotResponse {
       const encoder = this.encoder ?? this.startEncoder(this.encoding);
       if (!encoder.write(chunk)) this.pause(upstream, encoder);
     }
+    return false;
   }
 
   /** The upstream's body ended: writes what is left of the response. */
