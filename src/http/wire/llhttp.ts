@@ -72,24 +72,38 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
   const P = binding.HTTPParser;
   const parser = new P();
   const resource = {};
-  let head: Omit<RequestHead, 'raw'> | null = null;
+  // The head's fields as kOnHeadersComplete saw them; head() builds the RequestHead in one
+  // literal (a spread of a partial head made V8 build a new hidden class per request).
+  let found = false;
   let split = false;
+  let method = '';
+  let url = '';
+  let headers: readonly string[] = [];
+  let minor = 0;
+  let keepAlive = false;
+  let upgrade = false;
   parser[P.kOnHeaders] = (): void => {
     split = true;
   };
   parser[P.kOnHeadersComplete] = (
     _major: number,
     versionMinor: number,
-    headers: string[] | undefined,
-    method: number,
-    url: string | undefined,
+    rawHeaders: string[] | undefined,
+    methodIndex: number,
+    target: string | undefined,
     _status: unknown,
     _message: unknown,
-    upgrade: boolean,
-    keepAlive: boolean,
+    isUpgrade: boolean,
+    isKeepAlive: boolean,
   ): number => {
-    if (!split && headers !== undefined && url !== undefined) {
-      head = { method: binding.methods[method]!, url, headers, versionMinor, keepAlive, upgrade };
+    if (!split && rawHeaders !== undefined && target !== undefined) {
+      found = true;
+      method = binding.methods[methodIndex]!;
+      url = target;
+      headers = rawHeaders;
+      minor = versionMinor;
+      keepAlive = isKeepAlive;
+      upgrade = isUpgrade;
     }
     return HEAD_STOP;
   };
@@ -100,13 +114,13 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
   checker[P.kOnExecute] = noop;
   return {
     head(buf) {
-      head = null;
+      found = false;
       split = false;
       parser.initialize(P.REQUEST, resource, maxHeaderBytes, 0);
       const n = parser.execute(buf);
-      const got = head as Omit<RequestHead, 'raw'> | null;
-      if (typeof n !== 'number' || got === null) return null;
-      return { ...got, raw: buf.subarray(0, n) };
+      if (typeof n !== 'number' || !found) return null;
+      const raw = buf.subarray(0, n);
+      return { method, url, headers, versionMinor: minor, keepAlive, upgrade, raw };
     },
     wellFormed(buf) {
       checker.initialize(P.REQUEST, resource, maxHeaderBytes, 0);
