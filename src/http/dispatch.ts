@@ -198,8 +198,8 @@ export function createHotDispatch(
     }
     const b = entry?.proxy;
     if (b === undefined) return false;
-    const url = b.target.url;
-    if (url.protocol !== 'http:') return false;
+    const hot = b.target.hot;
+    if (hot === null) return false;
     const target = proxyTarget(head.url, b.route.path);
     if (typeof target !== 'string') return false;
     const forwarded = b.route.stripPrefix ? stripPrefix(target, b.route.path) : target;
@@ -216,8 +216,7 @@ export function createHotDispatch(
       return true;
     }
     opts.requested(conn.socket);
-    const sent = upstreamHead(head, upstreamPath, ip, url.host, length === CHUNKED);
-    const hot = { origin: url.origin, host: b.target.hostname, port: b.target.port };
+    const sent = upstreamHead(head, upstreamPath, ip, hot.authority, length === CHUNKED);
     const frame = length === 0 ? null : { length, expectContinue: facts.expectContinue };
     const ex = new HotProxyExchange(opts.proxy, conn, head, b, hot, path, sent, frame);
     conn.current = ex;

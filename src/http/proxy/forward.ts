@@ -12,7 +12,7 @@ import { outcomeOfError, type UpstreamOutcomeSink } from './upstream-outcome.js'
 import type { UpstreamStates } from './upstream-state.js';
 import type { HotConnection, InFlight } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
-import type { ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';
+import type { HotTarget, ResponseReceiver, UpstreamConn, UpstreamPool } from './pool.js';
 import { RequestBody, type BodyEvents, type BodyFrame, type BodyLimits } from './request-body.js';
 import { HotResponse, type ResponseOwner } from './respond.js';
 
@@ -75,13 +75,6 @@ export function upstreamHead(
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 const REQUEST_TIMEOUT = '{"error":"request_timeout"}';
 const UPSTREAM_TIMEOUT = '{"error":"upstream_timeout"}';
-
-/** Where an upstream is reached. */
-export interface HotTarget {
-  readonly origin: string;
-  readonly host: string;
-  readonly port: number;
-}
 
 /** One request in flight to an upstream. */
 export class HotProxyExchange

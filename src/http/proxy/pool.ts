@@ -14,6 +14,16 @@ const IDLE_MS = 4_000;
 /** Each connection reads into a buffer of its own this large (Node's own read size). */
 const READ_BYTES = 64 * 1024;
 
+/** A plain-http upstream as the hot path reaches it, prepared once per route. */
+export interface HotTarget {
+  /** The pool's key. */
+  readonly origin: string;
+  readonly host: string;
+  readonly port: number;
+  /** host[:port], the Host header for a request that came without one. */
+  readonly authority: string;
+}
+
 /** What one upstream response is delivered to. */
 export interface ResponseReceiver {
   /** The final response head; `keepAlive` says the upstream keeps the connection. */

@@ -64,7 +64,7 @@ export function takeUpgrade(opts: UpgradeOptions, conn: HotConnection, head: Req
   const entry = path === HEALTH_PATH ? undefined : opts.edge().match(path);
   const b = entry?.proxy;
   if (b === undefined || !b.route.websocket || (b.view !== null && !b.view.up)) return false;
-  if (b.target.url.protocol !== 'http:') return false;
+  if (b.target.hot === null) return false;
   const target = proxyTarget(head.url, b.route.path);
   if (typeof target !== 'string') return false;
   const forwarded = b.route.stripPrefix ? stripPrefix(target, b.route.path) : target;

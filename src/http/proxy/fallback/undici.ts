@@ -15,6 +15,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { setupSocket, watchUpgrade, type UpgradeRequest } from './upgrade.js';
 import { HOP_BY_HOP } from '../response-headers.js';
+import type { HotTarget } from '../pool.js';
 
 type Pool = UndiciPool;
 let PoolClass: typeof UndiciPool | undefined;
@@ -44,6 +45,8 @@ export interface ProxyTarget {
   readonly pool: () => Pool;
   /** @internal For websocket upgrades. */
   readonly request: typeof httpRequest;
+  /** The origin for the hot path, or null when it does not take it (https). */
+  readonly hot: HotTarget | null;
 }
 
 /** The per-request receiver of what the upstream did. */
@@ -247,13 +250,19 @@ export function createUpstreamProxy(): UpstreamProxy {
         }
         return p;
       };
+      const port = Number(url.port) || (tls ? 443 : 80);
+      const hot =
+        url.protocol === 'http:'
+          ? { origin: url.origin, host: url.hostname, port, authority: url.host }
+          : null;
       return {
         url,
         hostname: url.hostname,
-        port: Number(url.port) || (tls ? 443 : 80),
+        port,
         basePath: url.pathname.replace(/\/+$/, ''),
         pool,
         request: tls ? httpsRequest : httpRequest,
+        hot,
       };
     },
     web(req, res, target, body, exchange) {
