@@ -9,7 +9,7 @@ import {
   type LlhttpParser,
 } from '../wire/llhttp.js';
 
-/** Idle pooled connections close after this. */
+/** Idle pooled connections close after at most this (and at least 3/4 of it). */
 const IDLE_MS = 4_000;
 /** Each connection reads into a buffer of its own this large (Node's own read size). */
 const READ_BYTES = 64 * 1024;
@@ -56,6 +56,8 @@ export class UpstreamConn {
   private rawLeft = -1;
   /** It served a request before the current one (a reset may mean it had gone stale). */
   reused = false;
+  /** @internal The pool's sweep count when the connection last went idle. */
+  idleSince = 0;
   /**
    * Where the socket reads to. It is read into again once what was read last is let go of;
    * while a receiver keeps a reference, the next read goes to a new buffer. Relaying a large
@@ -91,7 +93,6 @@ export class UpstreamConn {
     s.on('end', this.onEnd);
     s.on('error', this.onSocketError);
     s.on('close', this.onClose);
-    s.on('timeout', this.onIdle);
   }
 
   /** Sends `head` (a complete request head; its body, if any, is written after) for `receiver`. */
@@ -103,7 +104,6 @@ export class UpstreamConn {
     this.ended = false;
     this.noBody = noBody;
     this.rawLeft = -1;
-    this.socket.setTimeout(0);
     this.socket.write(head, 'latin1');
   }
 
@@ -177,10 +177,6 @@ export class UpstreamConn {
     r.onEnd();
   }
 
-  private readonly onIdle = (): void => {
-    this.socket.destroy();
-  };
-
   private readonly nextBuffer = (): Buffer => {
     if (this.kept) {
       this.kept = false;
@@ -228,12 +224,21 @@ export class UpstreamConn {
   }
 }
 
-/** The hot path's upstream connections, by origin. */
+/**
+ * The hot path's upstream connections, by origin. Idle ones are closed by one sweep every
+ * quarter of `idleMs` (running only while some are idle), not by a socket timeout each: a
+ * socket timeout is re-armed on every read and write and cost two more timer updates per request.
+ */
 export class UpstreamPool {
   private readonly idle = new Map<string, UpstreamConn[]>();
   private readonly all = new Set<UpstreamConn>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeps = 0;
 
-  constructor(readonly binding: LlhttpBinding) {}
+  constructor(
+    readonly binding: LlhttpBinding,
+    private readonly idleMs = IDLE_MS,
+  ) {}
 
   /** An idle connection to `host:port`, or a new one. */
   acquire(origin: string, host: string, port: number): UpstreamConn {
@@ -253,10 +258,35 @@ export class UpstreamPool {
     let list = this.idle.get(conn.origin);
     if (list === undefined) this.idle.set(conn.origin, (list = []));
     list.push(conn);
+    conn.idleSince = this.sweeps;
     // Paused by a slow client on the last chunk: an idle connection reads (and sees its close).
     conn.socket.resume();
-    conn.socket.setTimeout(IDLE_MS);
+    if (this.sweeper === null) {
+      this.sweeper = setInterval(this.sweep, this.idleMs / 4);
+      this.sweeper.unref();
+    }
   }
+
+  /** Closes what was idle for three whole sweeps (3/4 to 4/4 of idleMs); stops when none is. */
+  private readonly sweep = (): void => {
+    const now = ++this.sweeps;
+    const stale: UpstreamConn[] = [];
+    let left = 0;
+    for (const list of this.idle.values()) {
+      for (const conn of list) {
+        if (now - conn.idleSince >= 3) stale.push(conn);
+        else left++;
+      }
+    }
+    for (const conn of stale) {
+      this.forget(conn);
+      conn.socket.destroy();
+    }
+    if (left === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  };
 
   /** @internal `conn` closed. */
   forget(conn: UpstreamConn): void {
@@ -268,6 +298,8 @@ export class UpstreamPool {
 
   /** Closes every connection. */
   close(): void {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
     for (const conn of this.all) conn.socket.destroy();
     this.all.clear();
     this.idle.clear();
