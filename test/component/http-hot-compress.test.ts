@@ -12,7 +12,13 @@ import { brotliDecompressSync, createGunzip, gunzipSync, gzipSync } from 'node:z
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange, send, type Reply } from '../helpers/http-client.js';
 import { countNodeHttp } from '../helpers/node-http-events.js';
-import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
+import {
+  httpConfig,
+  startEdge,
+  type TestEdge,
+  closeServer,
+  listenLoopback,
+} from '../helpers/http-edge.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const JSON_BODY = Buffer.from(
@@ -111,16 +117,14 @@ beforeAll(async () => {
         res.end('{}');
     }
   });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const port = (upstream.address() as AddressInfo).port;
+  const port = await listenLoopback(upstream);
   t = await startEdge(httpConfig([{ path: '/api', upstream: `http://127.0.0.1:${port}` }]));
 });
 
 afterAll(async () => {
   events.restore();
   await t?.close();
-  upstream?.closeAllConnections();
-  await new Promise((r) => upstream?.close(r));
+  await closeServer(upstream);
 });
 
 let before = 0;

@@ -11,7 +11,13 @@ import { UpstreamPool, type ResponseReceiver } from '../../src/http/proxy/pool.j
 import { HotResponse } from '../../src/http/proxy/respond.js';
 import { llhttp } from '../helpers/llhttp.js';
 import { countNodeHttp } from '../helpers/node-http-events.js';
-import { httpConfig, startEdge, type TestEdge } from '../helpers/http-edge.js';
+import {
+  httpConfig,
+  startEdge,
+  type TestEdge,
+  closeServer,
+  listenLoopback,
+} from '../helpers/http-edge.js';
 
 const BODY = randomBytes(8 * 1024 * 1024 + 17);
 const WANT = sha256(BODY);
@@ -50,16 +56,14 @@ beforeAll(async () => {
     };
     pump();
   });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const port = (upstream.address() as AddressInfo).port;
+  const port = await listenLoopback(upstream);
   t = await startEdge(httpConfig([{ path: '/api', upstream: `http://127.0.0.1:${port}` }]));
 });
 
 afterAll(async () => {
   events.restore();
   await t?.close();
-  upstream?.closeAllConnections();
-  await new Promise((r) => upstream?.close(r));
+  await closeServer(upstream);
 });
 
 /** GETs `path` and hashes the body; a slow reader pauses 2 ms after every chunk it gets. */

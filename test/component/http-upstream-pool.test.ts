@@ -2,9 +2,10 @@
 // serves request after request while it is in use, and one left idle is closed by the pool's
 // sweep after 3/4 to all of the idle time, never at once; a closed pool stops sweeping.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamPool, type UpstreamConn } from '../../src/http/proxy/pool.js';
+import { closeServer, listenLoopback } from '../helpers/http-edge.js';
 import { llhttp } from '../helpers/llhttp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -24,13 +25,11 @@ beforeAll(async () => {
     sockets.push(s);
     s.on('close', () => closedAt.set(s, Date.now()));
   });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  port = (upstream.address() as AddressInfo).port;
+  port = await listenLoopback(upstream);
 });
 
 afterAll(async () => {
-  upstream?.closeAllConnections();
-  await new Promise((r) => upstream?.close(r));
+  await closeServer(upstream);
 });
 
 /** One GET on a pooled connection; resolves with the status once the response ended. */

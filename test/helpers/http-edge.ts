@@ -1,5 +1,7 @@
 // Runs the public HTTP listener (src/http) in the test process against a FakeSupervisor, with
 // a capturing logger: the building block of the HTTP integration tests.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { HttpConfig, RouteConfig } from '../../src/config/types.js';
 import { createHttpServer, type HttpEdge, type HttpLimits } from '../../src/http/server.js';
 import { FakeSupervisor } from './fake-supervisor.js';
@@ -79,4 +81,16 @@ export async function startEdge(
     accessLines: () => lines.filter((l) => l.msg === 'http request').map((l) => l.fields),
     close: (deadlineMs = 1000) => edge.close(deadlineMs),
   };
+}
+
+/** Starts `upstream` on a loopback port of its own and returns the port. */
+export async function listenLoopback(upstream: Server): Promise<number> {
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  return (upstream.address() as AddressInfo).port;
+}
+
+/** Closes `upstream` (if it was made) with its keep-alive connections. */
+export async function closeServer(upstream: Server | undefined): Promise<void> {
+  upstream?.closeAllConnections();
+  await new Promise((r) => upstream?.close(r));
 }
