@@ -53,7 +53,7 @@ function load(cli: Cli): { path: string; config: AppConfig } {
 }
 
 async function run(path: string, config: AppConfig, hostChecks: boolean): Promise<number> {
-  const { logger, flush } = createLogger(config.log, { isTTY: Boolean(process.stdout.isTTY) });
+  const { logger, flush } = createLogger(config.log);
   // Track node's children before anything is spawned; orphans are reaped once libc is loaded.
   const reaper = new Reaper(host);
   reaper.install(() => logger.warn({}, 'cannot load libc: orphaned processes will not be reaped'));

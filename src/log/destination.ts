@@ -1,62 +1,79 @@
-// The stream apposd's pino logger writes to: an async sonic-boom on a file descriptor (fd 1 in
-// the daemon), plus the backlog signal the output relay pauses on and the flush main awaits.
+// The stream apposd's pino logger writes to: records gathered for one turn of the event loop and
+// written as one batch to a file descriptor (fd 1 in the daemon; fd-sink.ts picks how), plus the
+// backlog signal the output relay pauses on and the flush main awaits.
 import { EventEmitter } from 'node:events';
 import { writeSync } from 'node:fs';
-import type { SonicBoom } from './pino.js';
+import type { FdSink } from './fd-sink.js';
+
+/** A batch is written before the turn ends once it holds this many characters. */
+const BATCH_CHARS = 64 * 1024;
 
 /**
  * A pino destination that reports its backlog like a Node Writable: `writableNeedDrain` turns
- * true when sonic-boom's buffer passes its high-water mark (16 KiB) and 'drain' is emitted once
- * everything written so far has reached the file descriptor. Nothing is ever dropped; a write
- * error (EPIPE, EIO...) disables the destination instead of crashing the daemon.
+ * true when the descriptor's backlog passes its high-water mark (16 KiB) and 'drain' is emitted
+ * once it is written out. Records of one event-loop turn (a burst of access lines under load)
+ * go out in one write. Nothing is ever dropped; a write error (EPIPE, EIO...) disables the
+ * destination instead of crashing the daemon.
  */
 export class LogDestination extends EventEmitter {
   /** True while callers should hold further output until 'drain'. */
   writableNeedDrain = false;
-  /** Written since the last time sonic-boom's buffer was empty. */
-  private dirty = false;
+  /** This turn's records, not yet handed to the sink. */
+  private pending = '';
+  private turn: NodeJS.Immediate | null = null;
+  /** Batches handed to the sink and not yet written. */
+  private inFlight = 0;
   private broken = false;
 
   /**
-   * @param sonic an async sonic-boom (asyncFdStream in pino.ts).
+   * @param sink where batches go (fdSink(1) in the daemon).
    * @param format turns each pino record (a JSON line) into what is written, e.g. pretty text.
    */
   constructor(
-    private readonly sonic: SonicBoom,
+    private readonly sink: FdSink,
     private readonly format?: (record: string) => string,
   ) {
     super();
-    sonic.on('drain', this.onDrain);
-    sonic.on('error', this.onError);
+    sink.onDrain(this.onDrain);
+    sink.onError(this.onError);
   }
 
   /** Called by pino with one serialized record; returns false when the backlog is full. */
   write(record: string): boolean {
     if (this.broken) return true;
-    this.dirty = true;
-    let ok: boolean;
-    try {
-      ok = this.sonic.write(this.format === undefined ? record : safely(this.format, record));
-    } catch (err) {
-      this.onError(err as Error);
-      return true;
-    }
-    if (ok === false) {
-      this.writableNeedDrain = true;
-      return false;
-    }
-    return true;
+    this.pending += this.format === undefined ? record : safely(this.format, record);
+    if (this.pending.length >= BATCH_CHARS) this.writeBatch();
+    else this.turn ??= setImmediate(this.writeBatch);
+    return !this.writableNeedDrain;
   }
 
   /** Calls `cb` once everything written so far has reached the file descriptor. */
   flush(cb?: (err?: Error) => void): void {
     const done = cb ?? noop;
-    if (!this.dirty || this.broken) queueMicrotask(() => done());
-    else this.once('drain', () => done());
+    if (this.pending !== '') this.writeBatch();
+    if (this.inFlight === 0 || this.broken) queueMicrotask(() => done());
+    else this.once('written', () => done());
   }
 
+  private readonly writeBatch = (): void => {
+    if (this.turn !== null) {
+      clearImmediate(this.turn);
+      this.turn = null;
+    }
+    const batch = this.pending;
+    this.pending = '';
+    if (batch === '' || this.broken) return;
+    this.inFlight += 1;
+    if (!this.sink.write(batch, this.onWritten)) this.writableNeedDrain = true;
+  };
+
+  private readonly onWritten = (err?: Error | null): void => {
+    this.inFlight -= 1;
+    if (err) this.onError(err);
+    if (this.inFlight === 0) this.emit('written');
+  };
+
   private readonly onDrain = (): void => {
-    this.dirty = false;
     this.writableNeedDrain = false;
     this.emit('drain');
   };
@@ -64,6 +81,7 @@ export class LogDestination extends EventEmitter {
   private readonly onError = (err: NodeJS.ErrnoException): void => {
     if (this.broken) return;
     this.broken = true;
+    this.pending = '';
     if (err.code !== 'EPIPE') {
       try {
         writeSync(2, `apposd: log output failed (${err.code ?? err.message}); logging disabled\n`);
@@ -72,6 +90,7 @@ export class LogDestination extends EventEmitter {
       }
     }
     this.onDrain();
+    this.emit('written');
   };
 }
 

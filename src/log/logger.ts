@@ -3,7 +3,8 @@
 import { isatty } from 'node:tty';
 import type { LogConfig } from '../config/types.js';
 import { LogDestination } from './destination.js';
-import { type Logger, asyncFdStream, pinoLogger, prettyFormatter } from './pino.js';
+import { fdSink } from './fd-sink.js';
+import { type Logger, pinoLogger, prettyFormatter } from './pino.js';
 
 /** Field paths censored in every record, a safety net behind "never log secrets". */
 export const REDACT_PATHS: readonly string[] = [
@@ -42,9 +43,8 @@ export function createLogger(cfg: LogConfig, opts: LoggerOptions = {}): AppLogge
   const fd = opts.fd ?? 1;
   const isTTY = opts.isTTY ?? isatty(fd);
   const format = cfg.format ?? (isTTY ? 'pretty' : 'json');
-  const sonic = asyncFdStream(fd);
   const destination = new LogDestination(
-    sonic,
+    fdSink(fd),
     format === 'pretty' ? prettyFormatter(isTTY) : undefined,
   );
   const logger = pinoLogger(

@@ -1,21 +1,13 @@
-// The log room's one door to pino and pino-pretty: the logger factory, the async fd stream
-// (sonic-boom) it writes through, the pretty formatter, and the destination a logger writes to.
+// The log room's one door to pino and pino-pretty: the logger factory, the pretty formatter,
+// and the destination a logger writes to.
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-/** An async sonic-boom on a file descriptor, as `pino.destination` makes it. */
-export type SonicBoom = ReturnType<typeof pino.destination>;
-
 /** A pino logger with `options`, writing serialized records to `destination`. */
 export function pinoLogger(options: LoggerOptions, destination: DestinationStream): Logger {
   return pino(options, destination);
-}
-
-/** An async (buffered) sonic-boom writing to file descriptor `fd`. */
-export function asyncFdStream(fd: number): SonicBoom {
-  return pino.destination({ dest: fd, sync: false });
 }
 
 /** The stream `logger` writes to (what pinoLogger was given), or undefined. */
