@@ -147,8 +147,9 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   } catch (err) {
     return refuse(err);
   }
-  // A program that daemonizes at once must find apposd a subreaper already.
-  await reaper.ready;
+  // A program that daemonizes at once must find apposd a subreaper already. As PID 1 (the
+  // container) every orphan comes to apposd anyway, so the programs need not wait for libc.
+  if (host.pid !== 1) await reaper.ready;
   supervisor.boot();
   upstreams.start();
   scheduler.apply(config.schedules);
