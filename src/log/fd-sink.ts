@@ -62,9 +62,14 @@ class DirectSink implements FdSink {
   constructor(private readonly fd: number) {}
 
   write(batch: string, done: WriteDone): boolean {
-    const bytes = Buffer.from(batch);
     try {
-      for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at);
+      // A string goes down without a Buffer (an ArrayBuffer per batch would be V8 external
+      // memory, freed only at its next collection); a short write sends the rest as bytes.
+      const written = writeSync(this.fd, batch);
+      if (written < Buffer.byteLength(batch)) {
+        const rest = Buffer.from(batch).subarray(written);
+        for (let at = 0; at < rest.length;) at += writeSync(this.fd, rest, at);
+      }
     } catch (err) {
       done(err as Error);
       return true;
