@@ -189,6 +189,16 @@ export class OutputRelay implements OutputSink, LogApi {
   /** A source paused; if stdout is what holds it, stdout gets STDOUT_STALL_MS to drain. */
   private paused(attachment: Attachment): void {
     this.waiting.add(attachment);
+    this.armStall();
+  }
+
+  /**
+   * Starts stdout's STDOUT_STALL_MS once it holds a waiting source back. Also called after a
+   * file drained: a source paused for its file may find stdout backed up by then (the log
+   * destination reports its backlog at the end of the event-loop turn), and without the timer
+   * it would wait for a reader that may never come.
+   */
+  private armStall(): void {
     if (this.stallTimer !== null || !this.host.stdoutBacklogged()) return;
     this.stallTimer = setTimeout(() => {
       this.stallTimer = null;
@@ -233,6 +243,7 @@ export class OutputRelay implements OutputSink, LogApi {
     for (const attachment of this.waiting) {
       if (attachment.resumeIfClear()) this.waiting.delete(attachment);
     }
+    if (this.waiting.size > 0) this.armStall();
   };
 
   private output(program: string): ProgramOutput {
