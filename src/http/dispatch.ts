@@ -31,40 +31,95 @@ export interface HotDispatchOptions {
   readonly requested: (socket: HotConnection['socket']) => void;
 }
 
-/** `head` as the static memory path reads it (repeated headers joined, as node:http does). */
+/**
+ * `head` as the static memory path reads it (repeated headers joined, as node:http does). A
+ * lookup scans the few raw headers, lower-casing only names of the length asked for.
+ */
 function staticRequest(head: RequestHead): StaticRequest {
-  let byName: Map<string, string> | undefined;
+  const h = head.headers;
   return {
     method: head.method,
     url: head.url,
     header(name) {
-      if (byName === undefined) {
-        byName = new Map();
-        const h = head.headers;
-        for (let i = 0; i < h.length; i += 2) {
-          const k = h[i]!.toLowerCase();
-          const prior = byName.get(k);
-          byName.set(k, prior === undefined ? h[i + 1]! : `${prior}, ${h[i + 1]!}`);
-        }
+      let out: string | undefined;
+      for (let i = 0; i < h.length; i += 2) {
+        const k = h[i]!;
+        if (k.length !== name.length || k.toLowerCase() !== name) continue;
+        out = out === undefined ? h[i + 1]! : `${out}, ${h[i + 1]!}`;
       }
-      return byName.get(name);
+      return out;
     },
   };
 }
 
-/** Writes a static answer: head and the cached body go out in one writev, the body uncopied. */
-function writeAnswer(socket: Socket, a: StaticAnswer, keepAlive: boolean): void {
+/** Static bodies up to this go out in one buffer with their head, made once. */
+const WHOLE_MAX = 16 * 1024;
+
+/**
+ * A static answer's bytes as written, made once per header list (a variant's 200 or 304, the
+ * 404) and kept while the list is: the head with each Connection value, and, for a small body,
+ * head and body in one buffer.
+ */
+interface Wire {
+  readonly status: number;
+  /** The body the wholes were made with. */
+  readonly body: Buffer | undefined;
+  /** Index 0: Connection: close; 1: keep-alive. */
+  readonly heads: [Buffer | undefined, Buffer | undefined];
+  readonly wholes: [Buffer | undefined, Buffer | undefined];
+}
+const WIRES = new WeakMap<readonly string[], Wire>();
+
+function wireOf(a: StaticAnswer): Wire {
+  const known = WIRES.get(a.headers);
+  if (known !== undefined && known.status === a.status && known.body === a.body) return known;
+  const wire: Wire = {
+    status: a.status,
+    body: a.body,
+    heads: [undefined, undefined],
+    wholes: [undefined, undefined],
+  };
+  // A HEAD's answer and a GET's share the list: the one with a body keeps its wholes.
+  if (known === undefined || a.body !== undefined) WIRES.set(a.headers, wire);
+  return wire;
+}
+
+function headOf(a: StaticAnswer, keepAlive: boolean): string {
   const h = a.headers;
   let out = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status]}\r\n`;
   for (let i = 0; i < h.length; i += 2) out += `${h[i]}: ${h[i + 1]}\r\n`;
-  out += keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n';
-  if (a.body === undefined) {
-    socket.write(out, 'latin1');
+  return out + (keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n');
+}
+
+/**
+ * Writes a static answer: a small one in one write of one buffer, a larger one as its head and
+ * the cached body in one writev, the body uncopied.
+ */
+function writeAnswer(socket: Socket, a: StaticAnswer, keepAlive: boolean): void {
+  const wire = wireOf(a);
+  const k = keepAlive ? 1 : 0;
+  const body = a.body;
+  if (body !== undefined && body.length <= WHOLE_MAX) {
+    let whole = wire.wholes[k];
+    if (whole === undefined) {
+      whole = Buffer.concat([Buffer.from(headOf(a, keepAlive), 'latin1'), body]);
+      wire.wholes[k] = whole;
+    }
+    socket.write(whole);
+    return;
+  }
+  let head = wire.heads[k];
+  if (head === undefined) {
+    head = Buffer.from(headOf(a, keepAlive), 'latin1');
+    wire.heads[k] = head;
+  }
+  if (body === undefined) {
+    socket.write(head);
     return;
   }
   socket.cork();
-  socket.write(out, 'latin1');
-  socket.write(a.body);
+  socket.write(head);
+  socket.write(body);
   socket.uncork();
 }
 
