@@ -18,6 +18,7 @@ import type { HotConnection, InFlight } from './wire/connection.js';
 import type { RequestHead } from './wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './proxy/forward.js';
 import { CHUNKED } from './proxy/request-body.js';
+import { ONE_WRITE_BYTES } from './proxy/respond.js';
 import { takeUpgrade } from './proxy/upgrade.js';
 
 /** What the dispatcher reads per request. */
@@ -51,9 +52,6 @@ function staticRequest(head: RequestHead): StaticRequest {
     },
   };
 }
-
-/** Static bodies up to this go out in one buffer with their head, made once. */
-const WHOLE_MAX = 16 * 1024;
 
 /**
  * A static answer's bytes as written, made once per header list (a variant's 200 or 304, the
@@ -99,7 +97,7 @@ function writeAnswer(socket: Socket, a: StaticAnswer, keepAlive: boolean): void 
   const wire = wireOf(a);
   const k = keepAlive ? 1 : 0;
   const body = a.body;
-  if (body !== undefined && body.length <= WHOLE_MAX) {
+  if (body !== undefined && body.length <= ONE_WRITE_BYTES) {
     let whole = wire.wholes[k];
     if (whole === undefined) {
       whole = Buffer.concat([Buffer.from(headOf(a, keepAlive), 'latin1'), body]);

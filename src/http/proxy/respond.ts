@@ -12,7 +12,7 @@ import { forwardHead } from './response-headers.js';
 import type { RequestHead } from '../wire/llhttp.js';
 
 /** Small bodies go out in one buffer with their head; larger ones in a second write. */
-const ONE_WRITE_BYTES = 16 * 1024;
+export const ONE_WRITE_BYTES = 16 * 1024;
 
 /** `head` and a small `chunk` in one buffer. */
 function withHead(head: string, chunk: Buffer): Buffer {
