@@ -45,6 +45,15 @@ beforeAll(async () => {
       socket.write(REFUSAL);
       return;
     }
+    // Bytes after the body in the same write: not part of the answer.
+    if (req.url === '/refused-extra') {
+      socket.write(`${REFUSAL}HTTP/1.1 200 OK\r\nX-Smuggled: 1\r\n\r\n`);
+      return;
+    }
+    if (req.url === '/forbidden-extra') {
+      socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\nnope!EXTRA');
+      return;
+    }
     if (req.url === '/flood') {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
       const pump = (): void => {
@@ -141,6 +150,22 @@ describe('upgrades on the hot path', () => {
         `Connection: close\r\n\r\n${REFUSAL_BODY}`,
     );
     expect(events.counts.upgrade).toBe(before);
+  });
+
+  it('relay no byte the upstream sent after the answer without switching', async () => {
+    const ask = (path: string): Promise<string> =>
+      rawExchange(
+        t.port,
+        `GET /ws/${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+        { keepOpen: true },
+      );
+    expect(await ask('refused-extra')).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n' +
+        `Connection: close\r\n\r\n${REFUSAL_BODY}`,
+    );
+    expect(await ask('forbidden-extra')).toBe(
+      'HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\nConnection: close\r\n\r\nnope!',
+    );
   });
 
   it('answer 502 when the upstream refuses the connection before a 101', async () => {

@@ -138,7 +138,8 @@ export class HotTunnel {
     c.once('end', () => c.destroy());
     c.resume();
     c.write(rawHead(this.statusLine, this.headers, true), 'latin1');
-    let framing = `HTTP/1.1 ${this.status} -\r\n`;
+    // Connection: close makes llhttp refuse any byte after the body: that is where it ends.
+    let framing = `HTTP/1.1 ${this.status} -\r\nConnection: close\r\n`;
     const h = this.headers;
     for (let i = 0; i < h.length; i += 2) {
       const lower = h[i]!.toLowerCase();
@@ -152,17 +153,25 @@ export class HotTunnel {
     if (tail.length > 0 && this.phase === 'relay') this.relay(tail);
   }
 
-  /** Relays body bytes (`send` false: only frames them); ends the client once complete. */
+  /**
+   * Relays body bytes (`send` false: only frames them), never a byte the upstream sent after
+   * the body; ends the client once complete.
+   */
   private relay(chunk: Buffer, send = true): void {
     const n = this.parser.execute(chunk);
     const c = this.client;
-    const ok = send ? c.write(chunk) : true;
+    if (typeof n !== 'number' && !this.complete) {
+      c.destroy();
+      return;
+    }
+    // The byte refused is the first after the body (CR and LF after it are skipped).
+    const body =
+      typeof n === 'number' ? chunk : chunk.subarray(0, (n as ParseError).bytesParsed - 1);
+    const ok = send ? c.write(body) : true;
     if (this.complete) {
       this.phase = 'done';
       c.end();
       this.upstream.destroy();
-    } else if (typeof n !== 'number') {
-      c.destroy();
     } else if (!ok) {
       const up = this.upstream;
       up.pause();
@@ -224,5 +233,8 @@ export class HotTunnel {
     if (log !== null) logUpgrade(log, 'GET', l.path, this.status, l.start, l.label, l.ip);
   };
 }
+
+/** What llhttp's execute() returns on bad input: where it stopped. */
+type ParseError = Error & { bytesParsed: number };
 
 function noop(): void {}
