@@ -101,6 +101,20 @@ describe('static files from memory', () => {
     expect(part.body.length).toBe(10);
   });
 
+  it('answers a 600 KiB bundle from memory, without node:http (fastify stays unloaded)', async () => {
+    const bundle = Buffer.from('export const x = 1;\n'.repeat(30 * 1024));
+    writeFileSync(join(dir.path, 'assets/vendor-600k.js'), bundle);
+    const events = countNodeHttp();
+    try {
+      const r = await send(`${t.base}/assets/vendor-600k.js`);
+      expect(r.status).toBe(200);
+      expect(r.body.equals(bundle)).toBe(true);
+      expect(events.counts.request).toBe(0);
+    } finally {
+      events.restore();
+    }
+  });
+
   it('never serves dotfiles', async () => {
     writeFileSync(join(dir.path, '.env'), 'SECRET=1');
     writeFileSync(join(dir.path, 'assets/.hidden.js'), 'x');
