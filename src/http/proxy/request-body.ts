@@ -6,6 +6,7 @@ import { clientErrorStatus, handleClientError } from '../wire/client-errors.js';
 import { writeRawTooLarge } from './error-responses.js';
 import type { BodySink } from '../wire/connection.js';
 import { HEAD_CONTINUE, type LlhttpBinding, type LlhttpParser } from '../wire/llhttp.js';
+import { LARGE_BODY_BYTES, bodyRead, collectReads } from '../wire/read-garbage.js';
 
 /** A chunked body's length as the dispatcher passes it. */
 export const CHUNKED = -1;
@@ -49,6 +50,8 @@ export class RequestBody implements BodySink {
   private readonly parser: LlhttpParser | null = null;
   /** Body bytes seen (decoded, for a chunked body). */
   private seen = 0;
+  /** Bytes read from the client for this body (as framed). */
+  private read = 0;
   /** llhttp saw the chunked body's end. */
   private ended = false;
   /** Where the bytes go; null before the upstream is known and once the body is dropped. */
@@ -97,13 +100,15 @@ export class RequestBody implements BodySink {
   }
 
   feed(chunk: Buffer): number {
+    this.read += chunk.length;
+    bodyRead(chunk.length);
     if (this.dropped) return chunk.length;
     if (this.parser === null) {
       const take = Math.min(this.left, chunk.length);
       this.left -= take;
       this.write(take === chunk.length ? chunk : chunk.subarray(0, take));
       if (this.left > 0) return -1;
-      this.complete = true;
+      this.completed();
       return take;
     }
     const n = this.parser.execute(chunk);
@@ -125,8 +130,13 @@ export class RequestBody implements BodySink {
   }
 
   private last(): void {
-    this.complete = true;
     this.write(LAST_CHUNK);
+    this.completed();
+  }
+
+  private completed(): void {
+    this.complete = true;
+    if (this.read >= LARGE_BODY_BYTES) collectReads();
   }
 
   private readonly onChunk = (chunk: Buffer): void => {
