@@ -28,6 +28,8 @@ let seen: IncomingMessage | undefined;
 /** Bytes the upstream's /flood tunnel handed to its socket so far. */
 let flooded = 0;
 let stopFlood = false;
+/** /half-open upstream sockets whose writes failed or that closed. */
+let halfOpenGone = 0;
 /** Upstream sockets taken over by an upgrade (closed at the end). */
 const tunnels = new Set<Socket>();
 /** node:http's events on servers other than the test's upstream: the edge's server. */
@@ -48,6 +50,19 @@ beforeAll(async () => {
     // Bytes after the body in the same write: not part of the answer.
     if (req.url === '/refused-extra') {
       socket.write(`${REFUSAL}HTTP/1.1 200 OK\r\nX-Smuggled: 1\r\n\r\n`);
+      return;
+    }
+    // Keeps its half open when the client's side ends (as http.Server's sockets do), and
+    // writes on until its writes fail.
+    if (req.url === '/half-open') {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
+      const tick = setInterval(() => socket.write('.'), 20);
+      const gone = (): void => {
+        clearInterval(tick);
+        halfOpenGone++;
+      };
+      socket.once('error', gone);
+      socket.once('close', gone);
       return;
     }
     if (req.url === '/forbidden-extra') {
@@ -166,6 +181,32 @@ describe('upgrades on the hot path', () => {
     expect(await ask('forbidden-extra')).toBe(
       'HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\nConnection: close\r\n\r\nnope!',
     );
+  });
+
+  it('close both connections of a tunnel once the client ends its side', async () => {
+    // The hot path's tunnel, then node:http's (which takes upgrades with a body).
+    for (const body of ['', 'hi']) {
+      const gone = halfOpenGone;
+      const client = connect(t.port, '127.0.0.1');
+      client.on('error', () => undefined);
+      let closed = false;
+      client.once('close', () => (closed = true));
+      const length = body === '' ? '' : `Content-Length: ${body.length}\r\n`;
+      client.write(
+        'GET /ws/half-open HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+          `${length}\r\n${body}`,
+      );
+      let got = '';
+      client.on('data', (c: Buffer) => (got += c.toString('latin1')));
+      await waitFor(() => got.includes('101 Switching Protocols') && got.endsWith('.'), {
+        what: 'the tunnel open',
+      });
+      client.end();
+      await waitFor(() => closed && halfOpenGone > gone, {
+        what: `both connections closed (body ${JSON.stringify(body)})`,
+        timeoutMs: 3000,
+      });
+    }
   });
 
   it('answer 502 when the upstream refuses the connection before a 101', async () => {

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { logUpgrade } from '../access-log.js';
 import { writeRawResponse, writeRawUpstreamError } from './error-responses.js';
 import type { ProxyBinding } from './fallback/exchange.js';
-import { rawHead, setupSocket } from './fallback/upgrade.js';
+import { joinTunnel, rawHead, setupSocket } from './fallback/upgrade.js';
 import { outcomeOfError } from './upstream-outcome.js';
 import { HEAD_CONTINUE, HEAD_STOP, type LlhttpParser } from '../wire/llhttp.js';
 import type { HotProxyContext } from './forward.js';
@@ -121,8 +121,7 @@ export class HotTunnel {
     if (tail.length > 0) c.write(tail);
     c.uncork();
     if (this.rest !== null) up.write(this.rest);
-    up.pipe(c);
-    c.pipe(up);
+    joinTunnel(up, c);
   }
 
   /**

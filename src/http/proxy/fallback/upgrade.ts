@@ -46,6 +46,25 @@ class Rechunk extends Transform {
   }
 }
 
+/**
+ * Pipes the two sockets of a tunnel both ways. The end of either side closes both once what was
+ * written went out: websockets close with their own handshake, and a peer that keeps its half
+ * open (as http.Server's sockets may) held both connections for ever.
+ */
+export function joinTunnel(a: Socket, b: Socket): void {
+  a.pipe(b);
+  b.pipe(a);
+  const close = (): void => {
+    // Nothing more is written to either: what the other side still sends is dropped.
+    a.unpipe(b);
+    b.unpipe(a);
+    a.destroySoon();
+    b.destroySoon();
+  };
+  a.once('end', close);
+  b.once('end', close);
+}
+
 /** Websockets carry no idle timeout; TCP keep-alive finds peers that vanished. */
 export function setupSocket(socket: Socket): void {
   socket.setTimeout(0);
@@ -94,7 +113,7 @@ function onUpgraded(
   if (upstreamHead.length > 0) upstream.unshift(upstreamHead);
   socket.write(rawHead('HTTP/1.1 101 Switching Protocols', upstreamRes.rawHeaders));
   this[kExchange].onUpgraded();
-  upstream.pipe(socket).pipe(upstream);
+  joinTunnel(upstream, socket);
 }
 
 /** Follows `req` (an upgrade sent upstream) for `socket`, reporting to `exchange`. */
