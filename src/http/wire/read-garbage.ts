@@ -9,8 +9,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** Body bytes read between two collections. */
-export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
-/** A body at least this large is collected after at its end. */
+const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+/** At the end of a body at least this large, what it left is collected at once. */
 export const LARGE_BODY_BYTES = 4 * 1024 * 1024;
 
 type Collect = (options: { type: 'minor' }) => void;
