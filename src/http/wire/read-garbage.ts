@@ -3,13 +3,13 @@
 // reused buffers, proxy/pool.ts). Those buffers die young, but V8 collects the young generation
 // for their sake only once 32 MiB of them piled up (twice its largest semi-space), and malloc
 // keeps that high-water mark: a 64 MiB upload raised apposd's peak RSS by some 32 MB. A
-// young-generation collection (~1 ms) every 8 MiB of body read, and at the end of a large
+// young-generation collection (~1 ms) every 4 MiB of body read, and at the end of a large
 // body, bounds it. The collector is V8's `gc`, exposed to a context of its own.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** Body bytes read between two collections. */
-const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 /** At the end of a body at least this large, what it left is collected at once. */
 export const LARGE_BODY_BYTES = 4 * 1024 * 1024;
 
