@@ -53,13 +53,21 @@ export class HotConnection {
   current: InFlight | null = null;
   /** Requests taken on this connection. */
   served = 0;
+  /**
+   * The socket's timeout: the shorter of the idle and keep-alive timeouts, armed once, not per
+   * request (reads and writes restart it). When it fires and the state in force allows longer,
+   * the socket waits out the rest (`lingering`) before the timeout is acted on.
+   */
+  private readonly armed: number;
+  private lingering = false;
 
   constructor(
     readonly socket: Socket,
     private readonly edge: WireEdge,
   ) {
+    this.armed = Math.min(edge.idleTimeoutMs, edge.keepAliveTimeoutMs);
     socket.setNoDelay(true);
-    socket.setTimeout(edge.keepAliveTimeoutMs);
+    socket.setTimeout(this.armed);
     socket.on('data', this.onData);
     socket.on('timeout', this.onTimeout);
     socket.on('close', this.onClose);
@@ -82,7 +90,7 @@ export class HotConnection {
       this.closeSoon();
       return;
     }
-    this.socket.setTimeout(this.edge.keepAliveTimeoutMs);
+    this.rearm();
     this.drive();
     if (this.current === null && !this.gone) this.socket.resume();
   }
@@ -129,6 +137,8 @@ export class HotConnection {
     this.tunnel = true;
     this.release();
     this.socket.pause();
+    // The tunnel waits for its upstream's answer for the idle timeout.
+    this.socket.setTimeout(this.edge.idleTimeoutMs);
     return rest;
   }
 
@@ -145,7 +155,15 @@ export class HotConnection {
     this.socket.destroy();
   }
 
+  /** The usual timeout again, after lingering or after an exchange changed it (SSE: none). */
+  private rearm(): void {
+    if (this.socket.timeout === this.armed && !this.lingering) return;
+    this.lingering = false;
+    this.socket.setTimeout(this.armed);
+  }
+
   private readonly onData = (chunk: Buffer): void => {
+    if (this.lingering) this.rearm();
     if (this.sink !== null) {
       this.toSink(chunk);
       return;
@@ -173,7 +191,6 @@ export class HotConnection {
           return;
         }
         this.buf = n < buf.length ? buf.subarray(n) : null;
-        this.socket.setTimeout(this.edge.idleTimeoutMs);
         if (!this.edge.take(this, head)) {
           this.buf = this.buf === null ? head.raw : Buffer.concat([head.raw, this.buf]);
           this.handOver();
@@ -219,6 +236,12 @@ export class HotConnection {
   }
 
   private readonly onTimeout = (): void => {
+    const allowed = this.current !== null ? this.edge.idleTimeoutMs : this.edge.keepAliveTimeoutMs;
+    if (!this.lingering && allowed > this.armed) {
+      this.lingering = true;
+      this.socket.setTimeout(allowed - this.armed);
+      return;
+    }
     if (this.current !== null) this.current.timedOut();
     else this.socket.destroy();
   };
