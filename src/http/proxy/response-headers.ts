@@ -23,6 +23,10 @@ export interface ForwardHead {
   readonly contentLength: string | undefined;
   /** Cache-Control contains no-transform: the body must not be re-encoded. */
   readonly noTransform: boolean;
+  /** Where the first Vary's name is in `headers`, or -1 (names are lower-cased once, here). */
+  varyAt: number;
+  /** Where Content-Length's name is in `headers`, or -1. */
+  lengthAt: number;
 }
 
 /** Filters `raw` (an IncomingMessage's rawHeaders) and appends missing security headers. */
@@ -33,6 +37,8 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
   let contentLength: string | undefined;
   let noTransform = false;
   let seen = 0;
+  let varyAt = -1;
+  let lengthAt = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -47,9 +53,13 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
         break;
       case 'content-length':
         contentLength = value;
+        if (lengthAt === -1) lengthAt = headers.length;
         break;
       case 'cache-control':
         if (value.toLowerCase().includes('no-transform')) noTransform = true;
+        break;
+      case 'vary':
+        if (varyAt === -1) varyAt = headers.length;
         break;
       default: {
         const s = SECURITY_NAMES.indexOf(lower);
@@ -61,7 +71,7 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
   for (let s = 0; s < SECURITY_HEADERS.length; s++) {
     if ((seen & (1 << s)) === 0) headers.push(SECURITY_HEADERS[s]![0], SECURITY_HEADERS[s]![1]);
   }
-  return { headers, contentType, contentEncoding, contentLength, noTransform };
+  return { headers, contentType, contentEncoding, contentLength, noTransform, varyAt, lengthAt };
 }
 
 /**
@@ -70,11 +80,11 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
  */
 export function markEncoded(head: ForwardHead, encoding: string): void {
   const h = head.headers;
-  for (let i = 0; i < h.length; i += 2) {
-    if (h[i]!.toLowerCase() === 'content-length') {
-      h.splice(i, 2);
-      break;
-    }
+  const at = head.lengthAt;
+  if (at !== -1) {
+    h.splice(at, 2);
+    head.lengthAt = -1;
+    if (head.varyAt > at) head.varyAt -= 2;
   }
   h.push('Content-Encoding', encoding);
   addVary(head);
@@ -83,8 +93,9 @@ export function markEncoded(head: ForwardHead, encoding: string): void {
 /** Makes the response's Vary header include Accept-Encoding. */
 export function addVary(head: ForwardHead): void {
   const h = head.headers;
-  const at = h.findIndex((v, i) => i % 2 === 0 && v.toLowerCase() === 'vary');
+  const at = head.varyAt;
   if (at === -1) {
+    head.varyAt = h.length;
     h.push('Vary', 'Accept-Encoding');
     return;
   }

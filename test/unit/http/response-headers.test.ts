@@ -65,6 +65,27 @@ describe('forwardHead', () => {
     expect(h).toContainEqual(['Vary', 'Origin, Accept-Encoding']);
   });
 
+  it('finds Content-Length and Vary in any case, before or after each other', () => {
+    const head = forwardHead(['VARY', 'Origin', 'X-A', '1', 'content-length', '9000', 'X-B', '2']);
+    markEncoded(head, 'gzip');
+    expect(pairs(head.headers)).toEqual([
+      ['VARY', 'Origin, Accept-Encoding'],
+      ['X-A', '1'],
+      ['X-B', '2'],
+      ['X-Content-Type-Options', 'nosniff'],
+      ['X-Frame-Options', 'SAMEORIGIN'],
+      ['Referrer-Policy', 'strict-origin-when-cross-origin'],
+      ['Content-Encoding', 'gzip'],
+    ]);
+    const after = forwardHead(['Content-Length', '9000', 'X-A', '1', 'Vary', 'Cookie']);
+    markEncoded(after, 'br');
+    addVary(after);
+    expect(pairs(after.headers).filter(([k]) => k.toLowerCase() === 'vary')).toEqual([
+      ['Vary', 'Cookie, Accept-Encoding'],
+    ]);
+    expect(pairs(after.headers).find(([k]) => k === 'Content-Length')).toBeUndefined();
+  });
+
   it('adds Vary once', () => {
     const head = forwardHead(['vary', 'accept-encoding']);
     addVary(head);
