@@ -4,7 +4,6 @@
 // 502/503, compressed as node:http's path would, and websocket upgrades), or declines it so
 // node:http serves it (other Expect or Transfer-Encoding, refusals, https upstreams, static
 // files memory does not serve).
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventLogger } from '../supervisor/api.js';
 import { logRaw } from './access-log.js';
@@ -15,7 +14,8 @@ import { checkRequest, proxyTarget } from './wire/request-target.js';
 import { HEALTH_PATH, pathOf, stripPrefix } from './routes.js';
 import type { StaticAnswer, StaticMemory, StaticRequest } from './static/memory.js';
 import type { HotConnection, InFlight } from './wire/connection.js';
-import type { RequestHead } from './wire/llhttp.js';
+import { headLines } from './wire/head-lines.js';
+import { headerValue, type RequestHead } from './wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './proxy/forward.js';
 import { CHUNKED } from './proxy/request-body.js';
 import { ONE_WRITE_BYTES } from './proxy/respond.js';
@@ -32,24 +32,12 @@ export interface HotDispatchOptions {
   readonly requested: (socket: HotConnection['socket']) => void;
 }
 
-/**
- * `head` as the static memory path reads it (repeated headers joined, as node:http does). A
- * lookup scans the few raw headers, lower-casing only names of the length asked for.
- */
+/** `head` as the static memory path reads it (repeated headers joined, as node:http does). */
 function staticRequest(head: RequestHead): StaticRequest {
-  const h = head.headers;
   return {
     method: head.method,
     url: head.url,
-    header(name) {
-      let out: string | undefined;
-      for (let i = 0; i < h.length; i += 2) {
-        const k = h[i]!;
-        if (k.length !== name.length || k.toLowerCase() !== name) continue;
-        out = out === undefined ? h[i + 1]! : `${out}, ${h[i + 1]!}`;
-      }
-      return out;
-    },
+    header: (name) => headerValue(head.headers, name),
   };
 }
 
@@ -83,10 +71,10 @@ function wireOf(a: StaticAnswer): Wire {
 }
 
 function headOf(a: StaticAnswer, keepAlive: boolean): string {
-  const h = a.headers;
-  let out = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status]}\r\n`;
-  for (let i = 0; i < h.length; i += 2) out += `${h[i]}: ${h[i + 1]}\r\n`;
-  return out + (keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n');
+  return (
+    headLines(a.status, a.headers) +
+    (keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n')
+  );
 }
 
 /**

@@ -1,11 +1,12 @@
 // GET|HEAD /api/health on the public listener, answered straight on the raw server: the shared
 // health verdict (wire/views.ts) as JSON, 200 or 503, computed from memory once per change of
 // the supervisor's state and per 0.1 s; other methods get 405 without their body being read.
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SupervisorApi } from '../../supervisor/api.js';
 import type { UpstreamSource } from '../../upstreams/api.js';
 import { healthReport } from '../../wire/views.js';
 import { SECURITY_HEADERS } from '../security-headers.js';
+import { headLines } from '../wire/head-lines.js';
 
 /** What the health endpoint reads. */
 export interface HealthOptions {
@@ -95,8 +96,7 @@ export function rawHealth(
   const key = keep ? method : `${method} close`;
   const known = answer.raw.get(key);
   if (known !== undefined) return { status, text: known, keepAlive: keep };
-  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
-  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  let text = headLines(status, headers);
   // While stopping, healthAnswer's headers already carry `connection: close`.
   if (keep) text += 'connection: keep-alive\r\n';
   else if (!stopping) text += 'connection: close\r\n';

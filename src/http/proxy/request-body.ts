@@ -5,7 +5,12 @@ import type { Socket } from 'node:net';
 import { clientErrorStatus, handleClientError } from '../wire/client-errors.js';
 import { writeRawTooLarge } from './error-responses.js';
 import type { BodySink } from '../wire/connection.js';
-import { HEAD_CONTINUE, type LlhttpBinding, type LlhttpParser } from '../wire/llhttp.js';
+import {
+  HEAD_CONTINUE,
+  type LlhttpBinding,
+  type LlhttpParser,
+  type ParseError,
+} from '../wire/llhttp.js';
 import { LARGE_BODY_BYTES, bodyRead, collectReads } from '../wire/read-garbage.js';
 
 /** A chunked body's length as the dispatcher passes it. */
@@ -122,7 +127,7 @@ export class RequestBody implements BodySink {
       }
       // The byte refused is the first after the body (CR and LF between requests are skipped).
       this.last();
-      return (n as Error & { bytesParsed: number }).bytesParsed - 1;
+      return (n as ParseError).bytesParsed - 1;
     }
     if (!this.ended) return -1;
     this.last();

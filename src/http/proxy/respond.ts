@@ -2,14 +2,14 @@
 // (security headers, Vary, Connection, framing) and its body relayed with backpressure (the
 // upstream socket paused while the client's is full), compressed where node:http's path
 // compresses (encoder.ts decides for both).
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import { createEncoder, encodeWhole, responseEncoding } from './encoder.js';
 import { isEventStream, type Encoding } from '../encoding.js';
 import type { EdgeState } from './fallback/exchange.js';
 import { forwardHead } from './response-headers.js';
-import type { RequestHead } from '../wire/llhttp.js';
+import { headLines } from '../wire/head-lines.js';
+import { headerValue, type RequestHead } from '../wire/llhttp.js';
 
 /** Small bodies go out in one buffer with their head; larger ones in a second write. */
 export const ONE_WRITE_BYTES = 16 * 1024;
@@ -38,17 +38,6 @@ export interface ResponseOwner {
  * some 300 KiB of JSON went in (brotli: nothing in 1 MiB).
  */
 const WHOLE_MAX = 64 * 1024;
-
-/** The Accept-Encoding of a request's raw headers (repeated ones joined, as node:http does). */
-function acceptEncoding(h: readonly string[]): string | undefined {
-  let out: string | undefined;
-  for (let i = 0; i < h.length; i += 2) {
-    const name = h[i]!;
-    if (name.length !== 15 || name.toLowerCase() !== 'accept-encoding') continue;
-    out = out === undefined ? h[i + 1] : `${out}, ${h[i + 1]}`;
-  }
-  return out;
-}
 
 /** One upstream response written to a hot client connection. */
 export class HotResponse {
@@ -90,7 +79,12 @@ export class HotResponse {
       socket.setKeepAlive(true, 60_000);
       state.longLived.add(socket);
     } else if (compress) {
-      this.encoding = responseEncoding(req.method, status, head, acceptEncoding(req.headers));
+      this.encoding = responseEncoding(
+        req.method,
+        status,
+        head,
+        headerValue(req.headers, 'accept-encoding'),
+      );
       const large = Number(head.contentLength) > WHOLE_MAX;
       if (this.encoding !== null && !large) this.held = [];
     }
@@ -103,9 +97,7 @@ export class HotResponse {
     }
     this.keepAlive = keep;
     this.chunked = chunked;
-    const h = head.headers;
-    let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    for (let i = 0; i < h.length; i += 2) out += `${h[i]}: ${h[i + 1]}\r\n`;
+    let out = headLines(status, head.headers);
     if (chunked) out += 'Transfer-Encoding: chunked\r\n';
     out += keep ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';
     // An event stream's head goes out at once: its first event may be long in coming.

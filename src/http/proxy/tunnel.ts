@@ -9,7 +9,7 @@ import { writeRawResponse, writeRawUpstreamError } from './error-responses.js';
 import type { ProxyBinding } from './fallback/exchange.js';
 import { joinTunnel, rawHead, setupSocket } from './fallback/upgrade.js';
 import { outcomeOfError } from './upstream-outcome.js';
-import { HEAD_CONTINUE, HEAD_STOP, type LlhttpParser } from '../wire/llhttp.js';
+import { HEAD_CONTINUE, HEAD_STOP, type LlhttpParser, type ParseError } from '../wire/llhttp.js';
 import type { HotProxyContext } from './forward.js';
 
 /** What the access line of an upgrade says besides its status. */
@@ -232,8 +232,5 @@ export class HotTunnel {
     if (log !== null) logUpgrade(log, 'GET', l.path, this.status, l.start, l.label, l.ip);
   };
 }
-
-/** What llhttp's execute() returns on bad input: where it stopped. */
-type ParseError = Error & { bytesParsed: number };
 
 function noop(): void {}

@@ -1,6 +1,9 @@
 // The shape of Node's llhttp binding (`process.binding('http_parser')`, obtained by main.ts and
 // injected): the parser class, its callback slots, and one request head read from it.
 
+/** What execute() returns on bad input: where it stopped (one past the byte refused). */
+export type ParseError = Error & { bytesParsed: number };
+
 /** One parser instance of the binding: callbacks live at numeric slots. */
 export interface LlhttpParser {
   [slot: number]: unknown;
@@ -46,6 +49,20 @@ export interface RequestHead {
   readonly upgrade: boolean;
   /** The head's bytes (for a hand-over to node:http). */
   readonly raw: Buffer;
+}
+
+/**
+ * The value of header `name` (lower case) in a flat raw list, repeated ones joined with ", " as
+ * node:http joins them; only names of its length are lower-cased.
+ */
+export function headerValue(headers: readonly string[], name: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    const k = headers[i]!;
+    if (k.length !== name.length || k.toLowerCase() !== name) continue;
+    out = out === undefined ? headers[i + 1]! : `${out}, ${headers[i + 1]!}`;
+  }
+  return out;
 }
 
 /** What the connection reads requests with. */
