@@ -54,7 +54,7 @@ function load(cli: Cli): { path: string; config: AppConfig } {
 
 async function run(path: string, config: AppConfig, hostChecks: boolean): Promise<number> {
   const { logger, flush } = createLogger(config.log);
-  // Track node's children before anything is spawned; orphans are reaped once libc is loaded.
+  // Track node's children before anything is spawned; orphans are reaped through libc.
   const reaper = new Reaper(host);
   reaper.install(() => logger.warn({}, 'cannot load libc: orphaned processes will not be reaped'));
   const relay = new OutputRelay({
@@ -147,9 +147,9 @@ async function run(path: string, config: AppConfig, hostChecks: boolean): Promis
   } catch (err) {
     return refuse(err);
   }
-  // A program that daemonizes at once must find apposd a subreaper already. As PID 1 (the
-  // container) every orphan comes to apposd anyway, so the programs need not wait for libc.
-  if (host.pid !== 1) await reaper.ready;
+  // A program that daemonizes at once must find apposd a subreaper already (as PID 1, the
+  // container, every orphan comes to apposd anyway: then this does not wait for libc).
+  await reaper.ready;
   supervisor.boot();
   upstreams.start();
   scheduler.apply(config.schedules);

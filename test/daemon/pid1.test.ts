@@ -74,6 +74,10 @@ programs:
     expect(records.find((r) => /starting/.test(r.msg))?.pid).toBe(1);
     const outerPid = d.daemonPid();
     expect(outerPid).not.toBe(d.proc.pid);
+    // As PID 1 libc (koffi) waits for the first orphan to reap: none has exited yet.
+    const koffiLoaded = (): boolean =>
+      readFileSync(`/proc/${outerPid}/maps`, 'utf8').includes('koffi');
+    expect(koffiLoaded()).toBe(false);
 
     // apposd's own children: an exit code and a signal, both reported right.
     const seven = await d.waitState('seven', 'EXITED');
@@ -103,6 +107,7 @@ programs:
       timeoutMs: 20_000,
       what: 'every orphan reaped',
     });
+    expect(koffiLoaded()).toBe(true);
 
     d.signal('SIGTERM');
     const exit = await d.waitExit(10_000);
