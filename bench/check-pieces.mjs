@@ -23,6 +23,7 @@ async function check(stack) {
   stack.launch();
   const u = stack.url;
   await waitAll200([`${u}/api/hello`, `${u}/pb/api/health`, `${u}/`], { timeoutMs: 20_000 });
+  await stack.rootPid();
   process.stderr.write(`up ${stack.constructor.name} ${settings.dir}\n`);
   await new Promise((r) => setTimeout(r, Number(values['hold-ms'])));
   const routes = {};
@@ -45,12 +46,16 @@ try {
   } else if (classicMissing.length > 0) {
     result.stacks.classic = { skipped: `${classicMissing.join(', ')} not installed` };
   } else {
-    result.stacks.classic = await check(new ClassicStack(tracker, settings, { tag: 'classic' }));
+    result.stacks.classic = await check(
+      new ClassicStack(tracker, settings, { tag: 'classic', pid1: true }),
+    );
   }
   if (values.only === 'classic') {
     result.stacks.apposd = { skipped: 'not asked for (--only classic)' };
   } else {
-    result.stacks.apposd = await check(new ApposdStack(tracker, settings, { tag: 'apposd' }));
+    result.stacks.apposd = await check(
+      new ApposdStack(tracker, settings, { tag: 'apposd', pid1: true }),
+    );
   }
 } catch (err) {
   result.error = err instanceof Error ? err.message : String(err);

@@ -115,7 +115,8 @@ programs:
 
   /** apposd alone: the supervision + proxy layer. */
   layerPids() {
-    return this.child?.pid ? [this.child.pid] : [];
+    const pid = this.supervisorPid();
+    return pid ? [pid] : [];
   }
 
   /** Epoch ms of apposd's first "<name> spawned (pid N)" record, or null. */

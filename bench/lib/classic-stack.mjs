@@ -211,7 +211,7 @@ http {
 
   /** supervisord, nginx's master and its workers: the supervision + proxy layer. */
   layerPids() {
-    const root = this.child?.pid ?? 0;
+    const root = this.supervisorPid();
     return this.tree()
       .filter((s) => s.pid === root || s.comm === 'nginx')
       .map((s) => s.pid);

@@ -73,6 +73,7 @@ export async function measureLaunch(stack, tracker, plan, body, say) {
       intervalMs: 10,
     });
     m.allAnsweringMs = answeredAt - stack.launchAt;
+    await stack.rootPid();
     let first = null;
     for (let i = 0; i < 100 && first === null; i++) {
       first = stack.firstSpawnAt();

@@ -113,6 +113,11 @@ export class Stack {
     throw new Error(`${this.dir}: no process inside the PID namespace`);
   }
 
+  /** The supervisor's pid once known: as PID 1, after `rootPid()` found it; 0 before. */
+  supervisorPid() {
+    return this.pid1 ? this.innerPid : (this.child?.pid ?? 0);
+  }
+
   /** The live processes of the stack's tree (remembered by the tracker for cleanup). */
   tree() {
     return this.child?.pid

@@ -1,6 +1,7 @@
 // The benchmark's pieces (bench/check-pieces.mjs): each stack launches, answers on every
 // front-door route and stops on SIGTERM with nothing left behind, and an interrupted bench
-// still stops every process it started. The classic stack is skipped when supervisord or nginx
+// still stops every process it started. Both run as the image runs them: PID 1 of a PID
+// namespace (`unshare` above them). The classic stack is skipped when supervisord or nginx
 // is not installed; the apposd side always runs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -154,7 +155,7 @@ describe('bench pieces', () => {
     const r = await runPieces('apposd');
     expectClean(r, 'apposd', 1);
     expect(r.stacks.apposd!.tree!.map((p) => p.comm).sort()).toEqual(
-      ['node', 'node', 'pocketbase', 'redis-server'].sort(),
+      ['unshare', 'node', 'node', 'pocketbase', 'redis-server'].sort(),
     );
   });
 
@@ -178,6 +179,7 @@ describe('bench pieces', () => {
         'pocketbase',
         'redis-server',
         'supervisord',
+        'unshare',
       ]);
     },
   );
@@ -192,9 +194,9 @@ describe('bench pieces', () => {
       timeoutMs: 20_000,
       what: 'apposd up',
     });
-    // apposd, redis-server, PocketBase and the backend.
+    // unshare, apposd, redis-server, PocketBase and the backend.
     const tree = descendants(child.pid!);
-    expect(tree.length).toBeGreaterThanOrEqual(4);
+    expect(tree.length).toBeGreaterThanOrEqual(5);
     child.kill('SIGTERM');
     await closed;
     expect(child.exitCode).toBe(130);
