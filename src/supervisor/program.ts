@@ -67,8 +67,25 @@ export interface ProgramDeps {
   probes: ProbeFactory;
 }
 
-/** The first ready-probe interval; it doubles up to the probe's own interval. */
+/** The first ready-probe interval (see {@link readyRampMs}). */
 const READY_RAMP_START_MS = 25;
+/** The ready probe's step while a start is young: a program ready at 160 ms is seen at 175. */
+const READY_RAMP_FLAT_MS = 100;
+/** Checks at that step (with the first two, about the first 2 s of a start). */
+const READY_RAMP_FLAT_CHECKS = 20;
+
+/**
+ * The time before a starting program's next ready check, after `failed` failed ones: 25 ms,
+ * 50 ms, then every 100 ms for about 2 s, then doubling up to the probe's `interval`. Doubling
+ * from the start would see a program ready at 180 ms only at 375 ms.
+ */
+export function readyRampMs(failed: number, intervalMs: number): number {
+  let ms = READY_RAMP_START_MS;
+  for (let i = 1; i <= failed && ms < intervalMs; i++) {
+    ms = i < READY_RAMP_FLAT_CHECKS && ms >= READY_RAMP_FLAT_MS ? ms : ms * 2;
+  }
+  return Math.min(ms, intervalMs);
+}
 
 /** A program and its current run. Created and driven by the Supervisor only. */
 export class Program {
@@ -283,13 +300,12 @@ export class Program {
     this.#runners.get(which)?.stop();
     const run = this.#data.run;
     // Dependents wait on the ready probe: check early and often at first, then back off to
-    // the configured interval (25 ms, 50 ms, 100 ms ... interval).
+    // the configured interval (readyRampMs).
     const ramp = which === 'ready';
-    const first = ramp
-      ? { ...cfg, intervalMs: Math.min(READY_RAMP_START_MS, cfg.intervalMs) }
-      : cfg;
+    const first = ramp ? { ...cfg, intervalMs: readyRampMs(0, cfg.intervalMs) } : cfg;
+    let failed = 0;
     const runner = this.#probes(first, (result, failures) => {
-      if (ramp && !result.ok) runner.setInterval(Math.min(runner.intervalMs * 2, cfg.intervalMs));
+      if (ramp && !result.ok) runner.setInterval(readyRampMs(++failed, cfg.intervalMs));
       this.send({ type: 'probe', run, probe: which, result, failures });
     });
     this.#runners.set(which, runner);

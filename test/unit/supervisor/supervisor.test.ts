@@ -158,17 +158,17 @@ describe('ready probe and start_timeout', () => {
     expect(s.get('db')).toMatchObject({ state: 'RUNNING', ready: true });
   });
 
-  it('ramps the ready probe from 25ms, doubling up to its interval', async () => {
+  it('ramps the ready probe: 25ms, 50ms, 100ms for about 2s, then doubling up to its interval', async () => {
     const s = supervise([withProbe()]);
     s.boot();
     await advance();
     const probe = probes.current;
     const seen = [probe.intervalMs];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 24; i++) {
       probe.report(false);
       seen.push(probe.intervalMs);
     }
-    expect(seen).toEqual([25, 50, 100, 200, 400, 800, 1000, 1000]);
+    expect(seen).toEqual([25, 50, ...Array<number>(18).fill(100), 200, 400, 800, 1000, 1000]);
     expect(s.get('db')?.state).toBe('STARTING');
   });
 
