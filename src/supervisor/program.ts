@@ -79,7 +79,7 @@ const READY_RAMP_FLAT_CHECKS = 20;
  * 50 ms, then every 100 ms for about 2 s, then doubling up to the probe's `interval`. Doubling
  * from the start would see a program ready at 180 ms only at 375 ms.
  */
-export function readyRampMs(failed: number, intervalMs: number): number {
+function readyRampMs(failed: number, intervalMs: number): number {
   let ms = READY_RAMP_START_MS;
   for (let i = 1; i <= failed && ms < intervalMs; i++) {
     ms = i < READY_RAMP_FLAT_CHECKS && ms >= READY_RAMP_FLAT_MS ? ms : ms * 2;

@@ -9,6 +9,7 @@ import {
   HEAD_CONTINUE,
   type LlhttpBinding,
   type LlhttpParser,
+  messageEnd,
   type ParseError,
 } from '../wire/llhttp.js';
 import { LARGE_BODY_BYTES, bodyRead, collectReads } from '../wire/read-garbage.js';
@@ -125,9 +126,8 @@ export class RequestBody implements BodySink {
         this.events.refuse(clientErrorStatus(err.code), () => handleClientError(err, this.client));
         return chunk.length;
       }
-      // The byte refused is the first after the body (CR and LF between requests are skipped).
       this.last();
-      return (n as ParseError).bytesParsed - 1;
+      return messageEnd(n as ParseError);
     }
     if (!this.ended) return -1;
     this.last();

@@ -9,7 +9,13 @@ import { writeRawResponse, writeRawUpstreamError } from './error-responses.js';
 import type { ProxyBinding } from './fallback/exchange.js';
 import { joinTunnel, rawHead, setupSocket } from './fallback/upgrade.js';
 import { outcomeOfError } from './upstream-outcome.js';
-import { HEAD_CONTINUE, HEAD_STOP, type LlhttpParser, type ParseError } from '../wire/llhttp.js';
+import {
+  HEAD_CONTINUE,
+  HEAD_STOP,
+  messageEnd,
+  type LlhttpParser,
+  type ParseError,
+} from '../wire/llhttp.js';
 import type { HotProxyContext } from './forward.js';
 
 /** What the access line of an upgrade says besides its status. */
@@ -163,9 +169,7 @@ export class HotTunnel {
       c.destroy();
       return;
     }
-    // The byte refused is the first after the body (CR and LF after it are skipped).
-    const body =
-      typeof n === 'number' ? chunk : chunk.subarray(0, (n as ParseError).bytesParsed - 1);
+    const body = typeof n === 'number' ? chunk : chunk.subarray(0, messageEnd(n as ParseError));
     const ok = send ? c.write(body) : true;
     if (this.complete) {
       this.phase = 'done';

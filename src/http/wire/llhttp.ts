@@ -4,6 +4,15 @@
 /** What execute() returns on bad input: where it stopped (one past the byte refused). */
 export type ParseError = Error & { bytesParsed: number };
 
+/**
+ * Where the message before the byte `err` refused ends, in the chunk given to execute(): a
+ * parser told a message's framing refuses the first byte after it (CR and LF between messages
+ * are skipped).
+ */
+export function messageEnd(err: ParseError): number {
+  return err.bytesParsed - 1;
+}
+
 /** One parser instance of the binding: callbacks live at numeric slots. */
 export interface LlhttpParser {
   [slot: number]: unknown;
