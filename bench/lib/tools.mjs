@@ -13,6 +13,9 @@ export const NEEDED = {
   wrk: 'wrk',
   'redis-server': 'redis-server',
   unshare: 'util-linux',
+  // The peers in the proxy rows (bench/lib/peers.mjs).
+  haproxy: 'haproxy',
+  caddy: 'caddy',
 };
 
 /** Whether `name` is an executable on PATH (or /usr/sbin, where Debian puts nginx). */
@@ -36,7 +39,7 @@ export function missingPackages(names = Object.keys(NEEDED)) {
 /**
  * Installs missing packages with apt-get when running as root on Debian; returns the packages
  * still missing afterwards (empty when all is there). Services that the packages' scripts may
- * start (nginx on :80, supervisord) are stopped again by pid.
+ * start (nginx on :80, supervisord, haproxy, caddy) are stopped again by pid.
  * @param {(line: string) => void} say
  */
 export function ensureTools(say) {
@@ -56,7 +59,7 @@ export function ensureTools(say) {
   spawnSync('apt-get', ['update', '-qq'], opts);
   spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], opts);
   for (const s of allStats()) {
-    if (before.has(s.pid) || !['nginx', 'supervisord'].includes(s.comm) || s.ppid !== 1) continue;
+    if (before.has(s.pid) || !['nginx', 'supervisord', 'haproxy', 'caddy'].includes(s.comm) || s.ppid !== 1) continue;
     try {
       process.kill(s.pid, 'SIGTERM');
     } catch {
