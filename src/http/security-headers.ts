@@ -1,5 +1,5 @@
 // The headers every response of the public listener carries (proxied, static, errors), in the
-// shapes the different writers need: pairs for setHeader, raw lines for socket writes.
+// shapes the different writers need: pairs for setHeader, one flat list for raw heads.
 
 /** Header name/value pairs added to every response unless the upstream already set them. */
 export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
@@ -8,8 +8,8 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['Referrer-Policy', 'strict-origin-when-cross-origin'],
 ];
 
-/** The same headers as CRLF-terminated lines, for responses written straight to a socket. */
-export const SECURITY_HEADER_LINES = SECURITY_HEADERS.map(([k, v]) => `${k}: ${v}\r\n`).join('');
+/** The same headers as one flat name, value, ... list, as raw heads (wire/head-lines.ts) take. */
+export const SECURITY_PAIRS: readonly string[] = SECURITY_HEADERS.flat();
 
 /** Response headers that must never leave apposd: they name the software behind it. */
 export const SERVER_TOKEN_HEADERS: ReadonlySet<string> = new Set(['server', 'x-powered-by']);

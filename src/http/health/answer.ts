@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SupervisorApi } from '../../supervisor/api.js';
 import type { UpstreamSource } from '../../upstreams/api.js';
 import { healthReport } from '../../wire/views.js';
-import { SECURITY_HEADERS } from '../security-headers.js';
+import { SECURITY_PAIRS } from '../security-headers.js';
 import { headLines } from '../wire/head-lines.js';
 
 /** What the health endpoint reads. */
@@ -39,7 +39,6 @@ const kept = new WeakMap<HealthOptions, Answer>();
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const NOT_ALLOWED = '{"error":"method_not_allowed"}';
-const SECURITY_FLAT: readonly string[] = SECURITY_HEADERS.flat();
 
 /** The health answer to `method`: status, header pairs and body (not to be changed). */
 function healthAnswer(method: string | undefined, opts: HealthOptions): Answer {
@@ -61,11 +60,11 @@ function healthAnswer(method: string | undefined, opts: HealthOptions): Answer {
     const { healthy, report } = healthReport(opts.supervisor, now, stopping, opts.upstreams);
     status = healthy ? 200 : 503;
     body = JSON.stringify(report);
-    headers = [...SECURITY_FLAT, 'cache-control', 'no-store', 'content-type', JSON_TYPE];
+    headers = [...SECURITY_PAIRS, 'cache-control', 'no-store', 'content-type', JSON_TYPE];
   } else {
     status = 405;
     body = NOT_ALLOWED;
-    headers = [...SECURITY_FLAT, 'allow', 'GET, HEAD', 'content-type', JSON_TYPE];
+    headers = [...SECURITY_PAIRS, 'allow', 'GET, HEAD', 'content-type', JSON_TYPE];
   }
   headers.push('content-length', String(Buffer.byteLength(body)));
   if (stopping) headers.push('connection', 'close');

@@ -3,8 +3,8 @@
 // to a socket (client errors, refused upgrades). All carry the security headers.
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
-import { SECURITY_HEADERS, SECURITY_HEADER_LINES } from '../security-headers.js';
+import { SECURITY_PAIRS } from '../security-headers.js';
+import { headLines } from '../wire/head-lines.js';
 import type { ProgramView } from './upstream-state.js';
 
 const RAW_CLOSE_GRACE_MS = 2000;
@@ -34,6 +34,31 @@ export function retryAfterSeconds(view: ProgramView | null, now = Date.now()): n
   return Math.max(1, Math.ceil((at - now) / 1000));
 }
 
+/** The header pairs of apposd's own JSON answer `body`, `extra` pairs last. */
+function jsonPairs(body: string, extra: readonly string[]): string[] {
+  return [
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(body)),
+    'Cache-Control',
+    'no-store',
+    ...SECURITY_PAIRS,
+    ...extra,
+  ];
+}
+
+/** {@link sendJson}'s answer as the bytes of a raw socket's response. */
+function rawJson(
+  status: number,
+  body: string,
+  extra: readonly string[],
+  keepAlive: boolean,
+): string {
+  const connection = keepAlive ? 'keep-alive' : 'close';
+  return `${headLines(status, jsonPairs(body, extra))}Connection: ${connection}\r\n\r\n${body}`;
+}
+
 /** A JSON response on a raw ServerResponse; destroys it when headers already went out. */
 export function sendJson(
   res: ServerResponse,
@@ -46,20 +71,15 @@ export function sendJson(
     res.destroy();
     return;
   }
-  const headers: string[] = [
-    'Content-Type',
-    'application/json; charset=utf-8',
-    'Content-Length',
-    String(Buffer.byteLength(body)),
-    'Cache-Control',
-    'no-store',
-  ];
-  for (const [k, v] of SECURITY_HEADERS) headers.push(k, v);
-  headers.push(...extra);
+  const headers = jsonPairs(body, extra);
   if (close) headers.push('Connection', 'close');
   res.writeHead(status, headers);
   res.end(body);
 }
+
+/** Retry-After for a 503 (as a header pair), nothing for a 502. */
+const retryPair = (status: 502 | 503, view: ProgramView | null): string[] =>
+  status === 503 ? ['Retry-After', String(retryAfterSeconds(view))] : [];
 
 /** 502 (refused, reset) or 503 with Retry-After (not ready) naming the program and its state. */
 export function sendUpstreamError(
@@ -68,8 +88,7 @@ export function sendUpstreamError(
   view: ProgramView | null,
   close = false,
 ): void {
-  const extra = status === 503 ? ['Retry-After', String(retryAfterSeconds(view))] : [];
-  sendJson(res, status, upstreamErrorBody(view), extra, close);
+  sendJson(res, status, upstreamErrorBody(view), retryPair(status, view), close);
 }
 
 /**
@@ -81,18 +100,7 @@ export function rawUpstreamError(
   view: ProgramView | null,
   keepAlive: boolean,
 ): string {
-  const body = upstreamErrorBody(view);
-  const retry = status === 503 ? `Retry-After: ${retryAfterSeconds(view)}\r\n` : '';
-  return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-    'Content-Type: application/json; charset=utf-8\r\n' +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    'Cache-Control: no-store\r\n' +
-    SECURITY_HEADER_LINES +
-    retry +
-    `Connection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n` +
-    body
-  );
+  return rawJson(status, upstreamErrorBody(view), retryPair(status, view), keepAlive);
 }
 
 /** 413: the request body is larger than http.max_body. The connection is closed after. */
@@ -100,28 +108,26 @@ export function sendTooLarge(res: ServerResponse): void {
   sendJson(res, 413, TOO_LARGE, [], true);
 }
 
-/** Writes a complete response to a socket that is not (or no longer) driven by the HTTP server. */
-export function writeRawResponse(socket: Socket, status: number, body: string, extra = ''): void {
+/**
+ * Writes a complete JSON response (`extra` header pairs after the usual ones) to a socket that
+ * is not (or no longer) driven by the HTTP server, and closes it.
+ */
+export function writeRawResponse(
+  socket: Socket,
+  status: number,
+  body: string,
+  extra: readonly string[] = [],
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const reason = STATUS_CODES[status] ?? 'Error';
   // End (not destroy) so the answer is read before the close; a peer that never closes its
   // side is cut after a grace period.
   const grace = setTimeout(() => socket.destroy(), RAW_CLOSE_GRACE_MS);
   grace.unref();
   socket.once('close', () => clearTimeout(grace));
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Cache-Control: no-store\r\n' +
-      SECURITY_HEADER_LINES +
-      extra +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
+  socket.end(rawJson(status, body, extra, false));
 }
 
 /** sendTooLarge's 413 written to a socket the hot path drives; it is closed after. */
@@ -135,8 +141,7 @@ export function writeRawUpstreamError(
   status: 502 | 503,
   view: ProgramView | null,
 ): void {
-  const extra = status === 503 ? `Retry-After: ${retryAfterSeconds(view)}\r\n` : '';
-  writeRawResponse(socket, status, upstreamErrorBody(view), extra);
+  writeRawResponse(socket, status, upstreamErrorBody(view), retryPair(status, view));
 }
 
 /** A refusal ({status, body, header pairs}) written raw to a socket, which is then closed. */
@@ -144,9 +149,5 @@ export function writeRawRefusal(
   socket: Socket,
   refusal: { readonly status: number; readonly body: string; readonly headers: readonly string[] },
 ): void {
-  let lines = '';
-  for (let i = 0; i < refusal.headers.length; i += 2) {
-    lines += `${refusal.headers[i]}: ${refusal.headers[i + 1]}\r\n`;
-  }
-  writeRawResponse(socket, refusal.status, refusal.body, lines);
+  writeRawResponse(socket, refusal.status, refusal.body, refusal.headers);
 }

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { isCompressible } from '../encoding.js';
-import { SECURITY_HEADERS } from '../security-headers.js';
+import { SECURITY_PAIRS } from '../security-headers.js';
 
 /**
  * Files larger than this are streamed from disk (by @fastify/static), never kept in memory.
@@ -90,8 +90,6 @@ export function cacheControlOf(rel: string): string {
   return 'public, max-age=0';
 }
 
-const SECURITY_FLAT: readonly string[] = SECURITY_HEADERS.flat();
-
 /** Builds a variant's headers; `s` is the stat of the bytes' own file (the sibling for .br). */
 export function makeVariant(
   body: Buffer,
@@ -103,7 +101,7 @@ export function makeVariant(
   const lastModified = s.mtime.toUTCString();
   const etag = `W/"${s.size.toString(16)}-${s.mtime.getTime().toString(16)}"`;
   const validators = [
-    ...SECURITY_FLAT,
+    ...SECURITY_PAIRS,
     'accept-ranges',
     'bytes',
     'cache-control',

@@ -6,7 +6,7 @@ import type { CompressedCache } from './compressed-cache.js';
 import { ACCEPTS_BR, ACCEPTS_GZIP, acceptedEncodings, type Encoding } from '../encoding.js';
 import { FileCache, withBody, type Cached, type MemoryFile, type Variant } from './file-cache.js';
 import { pathOf, type StaticRoute } from '../routes.js';
-import { SECURITY_HEADERS } from '../security-headers.js';
+import { SECURITY_PAIRS } from '../security-headers.js';
 import { isNavigation, staticPath } from './path.js';
 
 /** Hands a request the memory path does not answer to the @fastify/static path. */
@@ -40,7 +40,7 @@ const INDEX = '/index.html';
 const NOT_FOUND = Buffer.from('{"error":"not_found"}');
 /** What the @fastify/static path answers for a file that does not exist (no SPA fallback). */
 const NOT_FOUND_HEADERS: readonly string[] = [
-  ...SECURITY_HEADERS.flat(),
+  ...SECURITY_PAIRS,
   'content-type',
   'application/json; charset=utf-8',
   'content-length',

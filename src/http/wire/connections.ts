@@ -33,7 +33,7 @@ export class ConnectionGuard {
       if (limit.admit(socket)) return;
       this.refused.add(socket);
       socket.on('error', () => socket.destroy());
-      writeRawResponse(socket, 503, '{"error":"too_many_connections"}', 'Retry-After: 1\r\n');
+      writeRawResponse(socket, 503, '{"error":"too_many_connections"}', ['Retry-After', '1']);
     });
   }
 
