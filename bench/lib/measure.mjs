@@ -5,7 +5,7 @@
 import { crashWindow } from './crash.mjs';
 import { measurePeers } from './peers.mjs';
 import { get, waitAll200 } from './http-client.mjs';
-import { cpuNs, cpuTicks, CLK_TCK, hwmKb, loadavg, rssKb } from './procs.mjs';
+import { cpuNs, cpuPerRequest, cpuSplit, cpuTicks, CLK_TCK, hwmKb, loadavg, rssKb } from './procs.mjs';
 import { runTracked } from './run-tracked.mjs';
 import { stackEnv } from './stack.mjs';
 import { median } from './stats.mjs';
@@ -134,18 +134,18 @@ export async function measureLaunch(stack, tracker, plan, body, say) {
       if (route.apposdOnly && !isApposd) continue;
       const headers = Object.entries(route.headers ?? {}).map(([k, v]) => `${k}: ${v}`);
       const pids = stack.layerPids();
-      const cpu0 = pids.reduce((s, pid) => s + cpuTicks(pid), 0);
+      const cpu0 = cpuSplit(pids);
       const h = await wrk(tracker, `${u}${route.path}`, {
         seconds: plan.wrkSeconds,
         connections: route.connections,
         headers,
       });
-      const cpu1 = pids.reduce((s, pid) => s + cpuTicks(pid), 0);
+      const cpu1 = cpuSplit(pids);
       // CPU the supervision + proxy layer spent per request: robust to the machine's other load.
-      h.layerCpuUs = h.requests > 0 ? ((cpu1 - cpu0) * 1e6) / CLK_TCK / h.requests : null;
+      Object.assign(h, cpuPerRequest(cpu0, cpu1, h.requests));
       m.http[route.key] = h;
       say(
-        `  ${route.label}: ${Math.round(h.rps)} req/s, p50 ${fmt(h.p50)} ms, p99 ${fmt(h.p99)} ms, layer CPU ${fmt(h.layerCpuUs)} us/req`,
+        `  ${route.label}: ${Math.round(h.rps)} req/s, p50 ${fmt(h.p50)} ms, p99 ${fmt(h.p99)} ms, layer CPU ${fmt(h.layerCpuUs)} us/req (user ${fmt(h.layerUserUs)}, kernel ${fmt(h.layerSysUs)})`,
       );
     }
 

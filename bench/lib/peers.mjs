@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitAll200 } from './http-client.mjs';
-import { CLK_TCK, cpuTicks, rssKb } from './procs.mjs';
+import { cpuPerRequest, cpuSplit, rssKb } from './procs.mjs';
 import { wrk } from './wrk.mjs';
 
 const haproxyConf = (port, backend, pb) => `global
@@ -78,16 +78,15 @@ export async function measurePeers(tracker, settings, port, seconds, say) {
         ['api_small', '/api/hello'],
         ['pb_health', '/pb/api/health'],
       ]) {
-        const cpu0 = cpuTicks(pid);
+        const cpu0 = cpuSplit([pid]);
         const h = await wrk(tracker, `${base}${path}`, { seconds, connections: 32 });
-        const cpu1 = cpuTicks(pid);
-        h.layerCpuUs = h.requests > 0 ? ((cpu1 - cpu0) * 1e6) / CLK_TCK / h.requests : null;
+        Object.assign(h, cpuPerRequest(cpu0, cpuSplit([pid]), h.requests));
         r[key] = h;
       }
       r.rssLoadKb = rssKb(pid);
       out[name] = r;
       say(
-        `  ${name}: /api ${Math.round(r.api_small.rps)} req/s (p99 ${r.api_small.p99} ms, ${r.api_small.layerCpuUs?.toFixed(1)} us/req), /pb ${Math.round(r.pb_health.rps)} req/s, RSS ${(r.rssLoadKb / 1024).toFixed(1)} MB`,
+        `  ${name}: /api ${Math.round(r.api_small.rps)} req/s (p99 ${r.api_small.p99} ms, ${r.api_small.layerCpuUs?.toFixed(1)} us/req, kernel ${r.api_small.layerSysUs?.toFixed(1)}), /pb ${Math.round(r.pb_health.rps)} req/s, RSS ${(r.rssLoadKb / 1024).toFixed(1)} MB`,
       );
     } catch (err) {
       say(`  ${name}: not measured: ${err instanceof Error ? err.message : String(err)}`);

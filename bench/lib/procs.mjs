@@ -98,6 +98,31 @@ export function cpuTicks(pid) {
   return s ? s.utime + s.stime : 0;
 }
 
+/** utime and stime (user space, kernel) of processes `pids` summed, in clock ticks. */
+export function cpuSplit(pids) {
+  let user = 0;
+  let sys = 0;
+  for (const pid of pids) {
+    const s = readStat(pid);
+    if (s) {
+      user += s.utime;
+      sys += s.stime;
+    }
+  }
+  return { user, sys };
+}
+
+/**
+ * CPU per request in microseconds between two cpuSplit() readings over `requests`: in all, in
+ * user space and in the kernel (the sockets' own cost, about the same for every proxy).
+ */
+export function cpuPerRequest(before, after, requests) {
+  const us = (ticks) => (requests > 0 ? (ticks * 1e6) / CLK_TCK / requests : null);
+  const user = after.user - before.user;
+  const sys = after.sys - before.sys;
+  return { layerCpuUs: us(user + sys), layerUserUs: us(user), layerSysUs: us(sys) };
+}
+
 /**
  * CPU time of a process in nanoseconds, summed over its live threads' /proc/PID/task/TID/schedstat
  * (finer than the 10 ms ticks of utime + stime; threads that ended are not counted), or 0.

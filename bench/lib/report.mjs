@@ -74,6 +74,19 @@ export function buildRows(launches, zombies) {
       goals[4],
       goals[5],
     );
+    if (route.key === 'api_small' || route.key === 'pb_health') {
+      for (const [field, where] of [
+        ['layerUserUs', 'in user space'],
+        ['layerSysUs', 'in the kernel'],
+      ]) {
+        add(
+          `${label}: layer CPU per request ${where}`,
+          'us',
+          pick(C, http(classicKey, field)),
+          pick(A, http(route.key, field)),
+        );
+      }
+    }
   }
   // The other front doors (measured in the classic launches): the peer in the first column,
   // apposd in the second.
