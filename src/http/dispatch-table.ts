@@ -2,7 +2,7 @@
 // entries carry what serving them needs (the proxy binding, or the static files in memory).
 import type { HttpConfig } from '../config/types.js';
 import type { FileCache } from './static/file-cache.js';
-import type { ProxyBinding } from './proxy/fallback/forward.js';
+import type { ProxyBinding } from './proxy/binding.js';
 import type { UpstreamProxy } from './proxy/fallback/undici.js';
 import { compileRoutes, createMatcher, type Prefixed, type StaticRoute } from './routes.js';
 import type { StaticMemory } from './static/memory.js';

@@ -24,7 +24,8 @@ import {
 } from './proxy/error-responses.js';
 import { handleClientError } from './wire/client-errors.js';
 import { compileEdge, type Edge } from './dispatch-table.js';
-import { Forwarder, type EdgeState } from './proxy/fallback/forward.js';
+import type { EdgeState } from './proxy/binding.js';
+import { Forwarder } from './proxy/fallback/forward.js';
 import { answerHealth, type HealthOptions } from './health/answer.js';
 import { attachHotPath } from './wire/listener.js';
 import { createUpstreamProxy } from './proxy/fallback/undici.js';

@@ -5,7 +5,7 @@
 import type { EventLogger } from '../../supervisor/api.js';
 import { logRaw } from '../access-log.js';
 import { rawUpstreamError, writeRawResponse } from './error-responses.js';
-import type { EdgeState, ProxyBinding } from './fallback/exchange.js';
+import type { EdgeState, ProxyBinding } from './binding.js';
 import { HOP_BY_HOP } from './response-headers.js';
 import { afterFailure, holdLeft, type Attempts } from './attempts.js';
 import { outcomeOfError, type UpstreamOutcomeSink } from './upstream-outcome.js';

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import { createEncoder, encodeWhole, responseEncoding } from './encoder.js';
 import { isEventStream, type Encoding } from '../encoding.js';
-import type { EdgeState } from './fallback/exchange.js';
+import type { EdgeState } from './binding.js';
 import { forwardHead } from './response-headers.js';
 import { headLines } from '../wire/head-lines.js';
 import { headerValue, type RequestHead } from '../wire/llhttp.js';

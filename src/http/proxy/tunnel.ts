@@ -6,8 +6,8 @@
 import { connect, type Socket } from 'node:net';
 import { logUpgrade } from '../access-log.js';
 import { writeRawResponse, writeRawUpstreamError } from './error-responses.js';
-import type { ProxyBinding } from './fallback/exchange.js';
-import { joinTunnel, rawHead, setupSocket } from './fallback/upgrade.js';
+import type { ProxyBinding } from './binding.js';
+import { joinTunnel, rawHead, setupSocket } from './relay.js';
 import { outcomeOfError } from './upstream-outcome.js';
 import {
   HEAD_CONTINUE,

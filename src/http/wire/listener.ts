@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { EventLogger } from '../../supervisor/api.js';
 import type { ConnectionGuard } from './connections.js';
 import type { Edge } from '../dispatch-table.js';
-import type { EdgeState } from '../proxy/fallback/exchange.js';
+import type { EdgeState } from '../proxy/binding.js';
 import type { HealthOptions } from '../health/answer.js';
 import type { StaticMemory } from '../static/memory.js';
 import type { UpstreamOutcomeSink } from '../proxy/upstream-outcome.js';

@@ -1,39 +1,15 @@
-// One proxied request or websocket upgrade in flight (what the forwarder keeps per exchange),
-// the bindings and settings forwarding reads, and the per-request helpers: X-Forwarded-*
-// headers and the response encoder.
+// One proxied request or websocket upgrade in flight on node:http (what the forwarder keeps per
+// exchange), and the per-request helpers: X-Forwarded-* headers and the response encoder.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
 import type { BodyLimiter } from '../body-limit.js';
 import { createEncoder, responseEncoding } from '../encoder.js';
 import type { Forwarder } from './forward.js';
-import type { ProxyExchange, ProxyTarget, UpgradeExchange } from './undici.js';
+import type { ProxyExchange, UpgradeExchange } from './undici.js';
 import type { ForwardHead } from '../response-headers.js';
 import { proxyTarget, type Refusal } from '../../wire/request-target.js';
-import type { ProxyRoute } from '../../routes.js';
-import type { ProgramView } from '../upstream-state.js';
-
-/** A proxy route with what forwarding needs, prepared once per config. */
-export interface ProxyBinding {
-  readonly route: ProxyRoute;
-  readonly target: ProxyTarget;
-  /** The route's program as the edge sees it, or null when the route names none. */
-  readonly view: ProgramView | null;
-}
-
-/** The `http` settings forwarding reads; replaced as a whole on reload. */
-export interface ForwardSettings {
-  readonly maxBody: number;
-  readonly compress: boolean;
-}
-
-/** Edge-wide state forwarding shares with the server. */
-export interface EdgeState {
-  /** True once shutdown began: responses close their connections. */
-  closing: boolean;
-  /** Responses and sockets that never end by themselves (SSE, websockets), cut on close. */
-  readonly longLived: Set<ServerResponse | Socket>;
-}
+import type { ProxyBinding } from '../binding.js';
 
 /** Where a proxied request keeps its exchange (for the idle timeout's 504). */
 export const kExchange = Symbol('apposd.exchange');
@@ -56,7 +32,6 @@ export function encoderFor(
   return encoding === null ? undefined : createEncoder(encoding);
 }
 
-/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (undici.ts drops the hop-by-hop headers). */
 /**
  * Sets `req.url` to the target forwarded on `b`'s route (dot segments removed); returns the
  * refusal instead when there is none inside the route's prefix.
@@ -68,6 +43,7 @@ export function retarget(req: IncomingMessage, b: ProxyBinding): Refusal | undef
   return undefined;
 }
 
+/** Adds X-Forwarded-For/-Proto/-Host and X-Real-IP (undici.ts drops the hop-by-hop headers). */
 export function prepareHeaders(req: IncomingMessage): void {
   const h = req.headers;
   const ip = req.socket.remoteAddress ?? '';

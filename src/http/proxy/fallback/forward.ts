@@ -14,11 +14,9 @@ import {
   prepareHeaders,
   retarget,
   Upgrade,
-  type EdgeState,
   type ExchangeRequest,
-  type ForwardSettings,
-  type ProxyBinding,
 } from './exchange.js';
+import type { EdgeState, ForwardSettings, ProxyBinding } from '../binding.js';
 import {
   sendJson,
   sendTooLarge,
@@ -36,8 +34,6 @@ import {
   type UpstreamOutcomeSink,
 } from '../upstream-outcome.js';
 import type { ProgramView, UpstreamStates } from '../upstream-state.js';
-
-export type { EdgeState, ForwardSettings, ProxyBinding } from './exchange.js';
 
 /** Forwards requests and upgrades on proxy routes. */
 export class Forwarder {

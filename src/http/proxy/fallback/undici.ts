@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
-import { setupSocket, watchUpgrade, type UpgradeRequest } from './upgrade.js';
+import { watchUpgrade, type UpgradeRequest } from './upgrade.js';
+import { setupSocket } from '../relay.js';
 import { HOP_BY_HOP } from '../response-headers.js';
 import type { HotTarget } from '../pool.js';
 

@@ -4,7 +4,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { UpgradeExchange } from './undici.js';
-import { SERVER_TOKEN_HEADERS } from '../../security-headers.js';
+import { joinTunnel, rawHead, setupSocket } from '../relay.js';
 
 const kExchange = Symbol('apposd.upgradeExchange');
 
@@ -12,18 +12,6 @@ const kExchange = Symbol('apposd.upgradeExchange');
 export interface UpgradeRequest extends ClientRequest {
   [kExchange]: UpgradeExchange;
   downstream: Socket;
-}
-
-/** A response head for a raw socket from an upstream's raw headers, server tokens dropped. */
-export function rawHead(statusLine: string, raw: readonly string[], close = false): string {
-  let head = statusLine;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (SERVER_TOKEN_HEADERS.has(name)) continue;
-    if (close && (name === 'connection' || name === 'keep-alive')) continue;
-    head += `\r\n${raw[i]}: ${raw[i + 1]}`;
-  }
-  return `${head}${close ? '\r\nConnection: close' : ''}\r\n\r\n`;
 }
 
 /**
@@ -44,32 +32,6 @@ class Rechunk extends Transform {
     this.push('0\r\n\r\n');
     done();
   }
-}
-
-/**
- * Pipes the two sockets of a tunnel both ways. The end of either side closes both once what was
- * written went out: websockets close with their own handshake, and a peer that keeps its half
- * open (as http.Server's sockets may) held both connections for ever.
- */
-export function joinTunnel(a: Socket, b: Socket): void {
-  a.pipe(b);
-  b.pipe(a);
-  const close = (): void => {
-    // Nothing more is written to either: what the other side still sends is dropped.
-    a.unpipe(b);
-    b.unpipe(a);
-    a.destroySoon();
-    b.destroySoon();
-  };
-  a.once('end', close);
-  b.once('end', close);
-}
-
-/** Websockets carry no idle timeout; TCP keep-alive finds peers that vanished. */
-export function setupSocket(socket: Socket): void {
-  socket.setTimeout(0);
-  socket.setNoDelay(true);
-  socket.setKeepAlive(true, 0);
 }
 
 function onUpgradeError(this: UpgradeRequest, err: Error): void {
