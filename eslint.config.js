@@ -34,10 +34,12 @@ const LIBRARY_HOMES = {
 };
 
 /**
- * The files that may load packages with node:module's createRequire, which the import rule does
- * not see: the homes of the packages they load that way (koffi, pino-pretty, undici, @fastify/static).
+ * The files that may import node:module: those that load packages with its createRequire, which
+ * the import rule does not see (the homes of koffi, pino-pretty, undici, @fastify/static), and
+ * src/entry.ts, which turns on its compile cache.
  */
 const REQUIRE_HOMES = [
+  'src/entry.ts',
   'src/log/pino.ts',
   'src/supervisor/reaper.ts',
   'src/http/static/file-cache.ts',

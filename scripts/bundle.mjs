@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Bundles tsc's module tree (lib/) into what ships: dist/main.js (apposd) and dist/ctl.js
-// (appos-ctl), each one file with its dependencies, plus chunks for what they import lazily
+// Bundles tsc's module tree (lib/) into what ships: dist/main.js (apposd's entry, which turns on
+// the compile cache and loads dist/daemon.js) and dist/ctl.js (appos-ctl), each one file with
+// its dependencies, plus chunks for what they import lazily
 // (the node:http fallback, fastify, backups, doctor, export). Node resolves and compiles one
 // file instead of some 120 modules: launch -> first spawn 310 -> 220 ms here, idle RSS -4 MB.
 // Native addons (koffi, better-sqlite3) and what the modules load with createRequire at run
@@ -16,7 +17,7 @@ const out = join(root, 'dist');
 rmSync(out, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'lib/main.js', ctl: 'lib/ctl.js' },
+  entryPoints: { main: 'lib/entry.js', daemon: 'lib/main.js', ctl: 'lib/ctl.js' },
   outdir: out,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -32,4 +33,4 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
-for (const bin of ['main.js', 'ctl.js']) chmodSync(join(out, bin), 0o755);
+for (const bin of ['main.js', 'daemon.js', 'ctl.js']) chmodSync(join(out, bin), 0o755);
