@@ -6,7 +6,8 @@
 // which fill it). Node 20 has no compile cache for ES modules: there this only loads main.ts.
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const withCache = module as typeof module & { enableCompileCache?: (dir: string) => unknown };
-withCache.enableCompileCache?.(new URL('.compile-cache/', import.meta.url).pathname);
+withCache.enableCompileCache?.(fileURLToPath(new URL('.compile-cache/', import.meta.url)));
 await import('./main.js');
