@@ -129,10 +129,19 @@ programs:${escaper('keeper')}
       const stale = join(home, 'apposd-999999-0badc0de');
       const busy = join(home, 'apposd-999998-0c0ffee0');
       mkdirSync(join(stale, 'keeper.1'), { recursive: true });
-      mkdirSync(join(busy, 'keeper.1'), { recursive: true });
       const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
       try {
-        writeFileSync(join(busy, 'keeper.1', 'cgroup.procs'), String(sleeper.pid));
+        // The start or exit sweep of another apposd on this machine (other test files run
+        // daemons) may remove the busy cgroup while it is still empty, between its mkdir and the
+        // sleeper's move: made again until the sleeper is in it.
+        await waitFor(
+          () => {
+            mkdirSync(join(busy, 'keeper.1'), { recursive: true });
+            writeFileSync(join(busy, 'keeper.1', 'cgroup.procs'), String(sleeper.pid));
+            return true;
+          },
+          { what: 'the sleeper in the busy cgroup' },
+        );
         expect(readFileSync(join(busy, 'cgroup.events'), 'utf8')).toContain('populated 1');
         // apposd sweeps at start and at exit: this one's exit finds both.
         dm.signal('SIGTERM');
