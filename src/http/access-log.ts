@@ -1,6 +1,7 @@
 // One access-log line per request (and per websocket, when it closes) through the logger:
 // method, path (no query: it may carry tokens), status, duration, upstream, client address.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { infoLineWriter } from '../log/logger.js';
 import type { EventLogger } from '../supervisor/api.js';
 
 /**
@@ -12,12 +13,63 @@ export type HttpLogger = Pick<EventLogger, 'debug' | 'info' | 'warn' | 'error'> 
   child?(bindings: object, options: { redact: string[] }): Pick<EventLogger, 'info'>;
 };
 
+/** One access line's fields, in the order they are written; undefined ones are left out. */
+export interface AccessLine {
+  readonly method: string | undefined;
+  readonly path: string;
+  readonly status: number;
+  /** Milliseconds from the request's arrival, to 0.1. */
+  readonly ms: number;
+  readonly upstream: string;
+  readonly ip: string | undefined;
+  /** The response was cut before its end. */
+  readonly aborted?: true;
+  /** A websocket (or a refused upgrade). */
+  readonly upgrade?: true;
+}
+
+/** Where access lines go (one call per line, message "http request"). */
+export type AccessLog = (line: AccessLine) => void;
+
+const MESSAGE = 'http request';
+
+/** Characters a JSON string must escape (and lone surrogates, which JSON.stringify escapes). */
+// eslint-disable-next-line no-control-regex -- JSON escapes the control characters
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `s` as a JSON string, as JSON.stringify writes it. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** The line's fields as JSON object members, in one template (see infoLineWriter). */
+function members(l: AccessLine): string {
+  let out = l.method === undefined ? '' : `"method":${jsonString(l.method)},`;
+  out += `"path":${jsonString(l.path)},"status":${l.status},"ms":${l.ms},"upstream":${jsonString(l.upstream)}`;
+  if (l.ip !== undefined) out += `,"ip":${jsonString(l.ip)}`;
+  if (l.aborted === true) out += ',"aborted":true';
+  if (l.upgrade === true) out += ',"upgrade":true';
+  return out;
+}
+
+/**
+ * Where the edge's access lines go: straight to apposd's own logger's destination, serialised
+ * here (a third of pino's cost per line), or, for any other logger, through `log`'s child
+ * without redaction (or `log` itself).
+ */
+export function accessLogger(log: HttpLogger): AccessLog {
+  const write = infoLineWriter(log, MESSAGE);
+  if (write !== undefined) return (line) => write(members(line));
+  const target = typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
+  return (line) => target.info(line, MESSAGE);
+}
+
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
 const kLine = Symbol('apposd.accessLine');
 
 interface Pending {
-  readonly log: Pick<EventLogger, 'info'>;
+  readonly log: AccessLog;
   readonly method: string | undefined;
   /** Read when the request arrives: the socket may be detached by the time it closes. */
   readonly ip: string | undefined;
@@ -34,26 +86,20 @@ function onResponseClose(this: LoggedResponse): void {
   const p = this[kLine];
   if (p === undefined) return;
   this[kLine] = undefined;
-  const line: Record<string, unknown> = {
+  p.log({
     method: p.method,
     path: p.path,
     status: this.statusCode,
     ms: round1(performance.now() - p.start),
     upstream: p.upstream,
     ip: p.ip,
-  };
-  if (!this.writableFinished) line.aborted = true;
-  p.log.info(line, 'http request');
-}
-
-/** The logger access lines go to: `log` itself, or its child without redaction. */
-export function accessLogger(log: HttpLogger): Pick<EventLogger, 'info'> {
-  return typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
+    aborted: this.writableFinished ? undefined : true,
+  });
 }
 
 /** Logs `req` once its response closes (finished or cut). */
 export function logWhenDone(
-  log: Pick<EventLogger, 'info'>,
+  log: AccessLog,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
@@ -72,7 +118,7 @@ export function logWhenDone(
 
 /** Logs a websocket (or refused upgrade) once its socket closes; `status()` is read then. */
 export function logUpgradeWhenDone(
-  log: Pick<EventLogger, 'info'>,
+  log: AccessLog,
   req: IncomingMessage,
   socket: NodeJS.EventEmitter,
   path: string,
@@ -86,7 +132,7 @@ export function logUpgradeWhenDone(
 
 /** Logs a websocket (or refused upgrade) that closed, `start` being when it arrived. */
 export function logUpgrade(
-  log: Pick<EventLogger, 'info'>,
+  log: AccessLog,
   method: string | undefined,
   path: string,
   status: number,
@@ -94,15 +140,13 @@ export function logUpgrade(
   upstream: string,
   ip: string | undefined,
 ): void {
-  log.info(
-    { method, path, status, ms: round1(performance.now() - start), upstream, ip, upgrade: true },
-    'http request',
-  );
+  const ms = round1(performance.now() - start);
+  log({ method, path, status, ms, upstream, ip, upgrade: true });
 }
 
 /** Logs a request served without a ServerResponse (the hot path), once it ended. */
 export function logRaw(
-  log: Pick<EventLogger, 'info'>,
+  log: AccessLog,
   method: string,
   path: string,
   status: number,
@@ -111,14 +155,6 @@ export function logRaw(
   ip: string,
   aborted: boolean,
 ): void {
-  const line: Record<string, unknown> = {
-    method,
-    path,
-    status,
-    ms: round1(performance.now() - start),
-    upstream,
-    ip,
-  };
-  if (aborted) line.aborted = true;
-  log.info(line, 'http request');
+  const ms = round1(performance.now() - start);
+  log({ method, path, status, ms, upstream, ip, aborted: aborted ? true : undefined });
 }

@@ -5,7 +5,7 @@
 // node:http serves it (other Expect or Transfer-Encoding, refusals, https upstreams, static
 // files memory does not serve).
 import type { Socket } from 'node:net';
-import type { EventLogger } from '../supervisor/api.js';
+import type { AccessLog } from './access-log.js';
 import { logRaw } from './access-log.js';
 import { writeRawTooLarge } from './proxy/error-responses.js';
 import type { Edge } from './dispatch-table.js';
@@ -26,7 +26,7 @@ export interface HotDispatchOptions {
   readonly edge: () => Edge;
   readonly health: HealthOptions;
   readonly proxy: HotProxyContext;
-  readonly access: Pick<EventLogger, 'info'>;
+  readonly access: AccessLog;
   readonly memory: StaticMemory;
   /** Notes a served request on `socket` for the connection cap. */
   readonly requested: (socket: HotConnection['socket']) => void;
@@ -158,7 +158,7 @@ class StaticServed implements InFlight {
     private readonly head: RequestHead,
     private readonly path: string,
     private readonly label: string,
-    private readonly access: Pick<EventLogger, 'info'> | null,
+    private readonly access: AccessLog | null,
   ) {}
 
   settle(answer: StaticAnswer | undefined): void {

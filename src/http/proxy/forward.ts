@@ -2,7 +2,7 @@
 // (X-Forwarded-*, prefix stripped, hop-by-hop dropped), its body (request-body.ts), and the
 // exchange's life (hold, retries, 502/503/504, abort, access line); respond.ts writes the
 // response.
-import type { EventLogger } from '../../supervisor/api.js';
+import type { AccessLog } from '../access-log.js';
 import { logRaw } from '../access-log.js';
 import { rawUpstreamError, writeRawResponse } from './error-responses.js';
 import type { EdgeState, ProxyBinding } from './binding.js';
@@ -24,7 +24,7 @@ export interface HotProxyContext extends BodyLimits {
   readonly compress: () => boolean;
   readonly report: UpstreamOutcomeSink;
   /** Where access lines go, or null when the access log is off. */
-  readonly access: () => Pick<EventLogger, 'info'> | null;
+  readonly access: () => AccessLog | null;
 }
 
 /** The headers the edge sets for the upstream in place of what the client sent. */

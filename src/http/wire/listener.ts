@@ -3,7 +3,7 @@
 // listener from the first request the dispatcher declines.
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { EventLogger } from '../../supervisor/api.js';
+import type { AccessLog } from '../access-log.js';
 import type { ConnectionGuard } from './connections.js';
 import type { Edge } from '../dispatch-table.js';
 import type { EdgeState } from '../proxy/binding.js';
@@ -27,7 +27,7 @@ export interface HotPathOptions {
   readonly states: UpstreamStates;
   readonly health: HealthOptions;
   readonly report: UpstreamOutcomeSink;
-  readonly access: Pick<EventLogger, 'info'>;
+  readonly access: AccessLog;
   readonly guard: ConnectionGuard;
   readonly memory: StaticMemory;
   /** http.max_body now. */
