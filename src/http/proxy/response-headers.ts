@@ -12,7 +12,27 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
-const SECURITY_NAMES = SECURITY_HEADERS.map(([k]) => k.toLowerCase());
+/** What forwardHead does with a header, by its lower-cased name (absent: passes it on). */
+const enum Kind {
+  Drop = -1,
+  ContentType = -2,
+  ContentEncoding = -3,
+  ContentLength = -4,
+  CacheControl = -5,
+  Vary = -6,
+  // 0, 1, ...: the security header of that index in SECURITY_HEADERS.
+}
+
+/** One lookup per header name, where two sets, a switch and a list search took turns. */
+const KINDS: ReadonlyMap<string, number> = new Map<string, number>([
+  ...[...HOP_BY_HOP, ...SERVER_TOKEN_HEADERS].map((n): [string, number] => [n, Kind.Drop]),
+  ['content-type', Kind.ContentType],
+  ['content-encoding', Kind.ContentEncoding],
+  ['content-length', Kind.ContentLength],
+  ['cache-control', Kind.CacheControl],
+  ['vary', Kind.Vary],
+  ...SECURITY_HEADERS.map(([n], i): [string, number] => [n.toLowerCase(), i]),
+]);
 
 /** The headers to send on plus what the forwarder needs to know about the body. */
 export interface ForwardHead {
@@ -42,28 +62,29 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || SERVER_TOKEN_HEADERS.has(lower)) continue;
-    switch (lower) {
-      case 'content-type':
-        contentType = value;
-        break;
-      case 'content-encoding':
-        contentEncoding = value;
-        break;
-      case 'content-length':
-        contentLength = value;
-        if (lengthAt === -1) lengthAt = headers.length;
-        break;
-      case 'cache-control':
-        if (value.toLowerCase().includes('no-transform')) noTransform = true;
-        break;
-      case 'vary':
-        if (varyAt === -1) varyAt = headers.length;
-        break;
-      default: {
-        const s = SECURITY_NAMES.indexOf(lower);
-        if (s !== -1) seen |= 1 << s;
+    const kind = KINDS.get(name.toLowerCase());
+    if (kind !== undefined) {
+      switch (kind) {
+        case Kind.Drop:
+          continue;
+        case Kind.ContentType:
+          contentType = value;
+          break;
+        case Kind.ContentEncoding:
+          contentEncoding = value;
+          break;
+        case Kind.ContentLength:
+          contentLength = value;
+          if (lengthAt === -1) lengthAt = headers.length;
+          break;
+        case Kind.CacheControl:
+          if (value.toLowerCase().includes('no-transform')) noTransform = true;
+          break;
+        case Kind.Vary:
+          if (varyAt === -1) varyAt = headers.length;
+          break;
+        default:
+          seen |= 1 << kind;
       }
     }
     headers.push(name, value);
