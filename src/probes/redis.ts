@@ -1,6 +1,6 @@
 // The redis probe: one RESP round trip on a single-use socket (TLS for rediss://). AUTH, when
 // the URL has a password, goes in the same write as PING; +PONG passes, -LOADING is not ready.
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import type { ProbeCheck } from './types.js';
 import { encodeCommand, parseRedisUrl, readReply, type RedisTarget, type Reply } from './resp.js';
 
@@ -30,7 +30,9 @@ function unexpected(reply: Reply): Error {
 async function open(target: RedisTarget): Promise<Socket> {
   if (!target.tls) return connect({ host: target.host, port: target.port });
   const tls = await import('node:tls');
-  return tls.connect({ host: target.host, port: target.port, servername: target.host });
+  // SNI names hosts, never IP addresses (RFC 6066; Node warns on stderr when given one).
+  const servername = isIP(target.host) === 0 ? target.host : undefined;
+  return tls.connect({ host: target.host, port: target.port, servername });
 }
 
 /** Connects to `cfg.target` (a redis:// or rediss:// URL), [AUTHs,] PINGs, closes. */

@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProbe } from '../../src/probes/index.js';
 import { probeConfig } from '../fixtures/probes/config.js';
 import {
   startLoadingRedis,
   startRedis,
+  selfSignedCert,
   startTlsRedis,
   type RealServer,
 } from '../fixtures/probes/servers.js';
@@ -74,6 +78,39 @@ describe('redis probe', () => {
       expect(plain.error).not.toContain(PASSWORD);
     } finally {
       await tls.stop();
+    }
+  });
+
+  it('names a host to TLS (SNI) only when it is not an IP address, as RFC 6066 asks', async () => {
+    // Node warns (DEP0123) on stderr when told to send an IP address as the server name.
+    const certs = selfSignedCert();
+    const names: string[] = [];
+    let hellos = 0;
+    const server = createTlsServer({
+      key: readFileSync(certs.key),
+      cert: readFileSync(certs.cert),
+      SNICallback: (name, done) => {
+        names.push(name);
+        done(null);
+      },
+    });
+    server.on('secureConnection', (socket) => {
+      hellos += 1;
+      socket.destroy();
+    });
+    server.on('tlsClientError', () => {
+      hellos += 1;
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await redis(`rediss://127.0.0.1:${port}`);
+      await redis(`rediss://localhost:${port}`);
+      await waitFor(() => hellos >= 2, { timeoutMs: 2000 });
+      expect(names).toEqual(['localhost']);
+    } finally {
+      server.close();
+      certs.cleanup();
     }
   });
 
