@@ -27,6 +27,7 @@ import { compileEdge, type Edge } from './dispatch-table.js';
 import type { EdgeState } from './proxy/binding.js';
 import { Forwarder } from './proxy/fallback/forward.js';
 import { answerHealth, type HealthOptions } from './health/answer.js';
+import { acceptWithReadCallback } from './wire/accept.js';
 import { attachHotPath } from './wire/listener.js';
 import { createUpstreamProxy } from './proxy/fallback/undici.js';
 import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
@@ -266,6 +267,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
         server.once('error', onError);
         server.listen(listenOn.port, listenOn.host, () => {
           server.off('error', onError);
+          acceptWithReadCallback(server);
           const a = server.address();
           const port = typeof a === 'object' && a ? a.port : listenOn.port;
           listenOn = { host: listenOn.host, port };

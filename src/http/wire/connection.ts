@@ -3,6 +3,7 @@
 // while one is in flight), and gives the connection to node:http from the first request the
 // hot path declines, with that request's bytes and everything after them, in order.
 import type { Socket } from 'node:net';
+import { readFrom, stopReading } from './accept.js';
 import type { HeadReader, RequestHead } from './llhttp.js';
 
 /** The exchange in flight on a connection, as the connection drives it. */
@@ -68,7 +69,7 @@ export class HotConnection {
     this.armed = Math.min(edge.idleTimeoutMs, edge.keepAliveTimeoutMs);
     socket.setNoDelay(true);
     socket.setTimeout(this.armed);
-    socket.on('data', this.onData);
+    readFrom(socket, this.onData);
     socket.on('timeout', this.onTimeout);
     socket.on('close', this.onClose);
     socket.on('end', this.onEnd);
@@ -226,7 +227,7 @@ export class HotConnection {
     this.gone = true;
     this.sink = null;
     const s = this.socket;
-    s.off('data', this.onData);
+    stopReading(s, this.onData);
     s.off('timeout', this.onTimeout);
     s.off('close', this.onClose);
     s.off('end', this.onEnd);
