@@ -170,7 +170,7 @@ class StaticServed implements InFlight {
     }
     writeAnswer(conn.socket, answer, head.keepAlive);
     if (this.access !== null) {
-      const ip = conn.socket.remoteAddress ?? '';
+      const ip = conn.ip;
       logRaw(this.access, head.method, this.path, answer.status, this.start, this.label, ip, false);
     }
     conn.done(head.keepAlive);
@@ -206,7 +206,7 @@ export function createHotDispatch(
       const answer = rawHealth(head.method, opts.health, head.keepAlive);
       conn.socket.write(answer.text, 'latin1');
       if (edge.accessLog) {
-        const ip = conn.socket.remoteAddress ?? '';
+        const ip = conn.ip;
         logRaw(opts.access, head.method, path, answer.status, start, 'health', ip, false);
       }
       conn.done(answer.keepAlive);
@@ -245,7 +245,7 @@ export function createHotDispatch(
     if (typeof target !== 'string') return false;
     const forwarded = b.route.stripPrefix ? stripPrefix(target, b.route.path) : target;
     const upstreamPath = b.target.basePath + forwarded;
-    const ip = conn.socket.remoteAddress ?? '';
+    const ip = conn.ip;
     // As node:http's path: 'checkContinue' refuses before the request counts, unrouted.
     if (length > opts.proxy.maxBody()) {
       if (!facts.expectContinue) opts.requested(conn.socket);

@@ -103,7 +103,7 @@ export class HotProxyExchange
     private readonly sent: string,
     private readonly frame: BodyFrame | null = null,
   ) {
-    this.ip = conn.socket.remoteAddress ?? '';
+    this.ip = conn.ip;
     this.body = frame === null ? null : new RequestBody(conn.socket, frame.length, ctx, this);
   }
 

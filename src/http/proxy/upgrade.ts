@@ -68,7 +68,7 @@ export function takeUpgrade(opts: UpgradeOptions, conn: HotConnection, head: Req
   const target = proxyTarget(head.url, b.route.path);
   if (typeof target !== 'string') return false;
   const forwarded = b.route.stripPrefix ? stripPrefix(target, b.route.path) : target;
-  const ip = conn.socket.remoteAddress ?? '';
+  const ip = conn.ip;
   const sent = upgradeHead(head, b.target.basePath + forwarded, ip);
   if (sent === null) return false;
   opts.requested(conn.socket);

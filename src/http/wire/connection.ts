@@ -54,6 +54,8 @@ export class HotConnection {
   current: InFlight | null = null;
   /** Requests taken on this connection. */
   served = 0;
+  /** The client's address, read once (node's getter asks the socket each time). */
+  readonly ip: string;
   /**
    * The socket's timeout: the shorter of the idle and keep-alive timeouts, armed once, not per
    * request (reads and writes restart it). When it fires and the state in force allows longer,
@@ -67,6 +69,7 @@ export class HotConnection {
     private readonly edge: WireEdge,
   ) {
     this.armed = Math.min(edge.idleTimeoutMs, edge.keepAliveTimeoutMs);
+    this.ip = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     socket.setTimeout(this.armed);
     readFrom(socket, this.onData);
