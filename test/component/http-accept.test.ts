@@ -3,6 +3,7 @@
 // streams with backpressure and ends as net's own, and the server still counts its
 // connections (server.close() completes).
 import { createHash, randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptWithReadCallback, readFrom, stopReading } from '../../src/http/wire/accept.js';
@@ -122,6 +123,26 @@ describe('accepted sockets read through a callback', () => {
     server.close(() => (closed = true));
     c.destroy();
     await waitFor(() => closed, { what: 'server.close() to complete' });
+  });
+
+  it('are announced to tracing tools as net.Server announces its own', async () => {
+    const announced: unknown[] = [];
+    const onSocket = (message: unknown): void => {
+      announced.push((message as { socket: unknown }).socket);
+    };
+    subscribe('net.server.socket', onSocket);
+    try {
+      let accepted: Socket | undefined;
+      const { port } = await listen((s) => {
+        accepted = s;
+        readFrom(s, () => {});
+      });
+      await client(port);
+      await waitFor(() => accepted !== undefined);
+      expect(announced).toContain(accepted);
+    } finally {
+      unsubscribe('net.server.socket', onSocket);
+    }
   });
 
   it("leave net's own sockets (the server's maxConnections) to their data events", async () => {

@@ -3,6 +3,7 @@
 // was handed to node:http, or to a tunnel's pipes), they are pushed into the socket as a
 // Readable, as net would have. net.Server has no `onread` option: the listener's accept
 // callback is replaced, and it builds each socket as net.Server's own does, plus `onread`.
+import { channel } from 'node:diagnostics_channel';
 import { Socket } from 'node:net';
 import type { Server } from 'node:net';
 
@@ -12,6 +13,9 @@ import type { Server } from 'node:net';
  */
 const READ_BYTES = 64 * 1024;
 const shared = Buffer.allocUnsafe(READ_BYTES);
+
+/** Where net.Server announces each accepted socket to tracing tools; these sockets too. */
+const acceptedChannel = channel('net.server.socket');
 
 /** Where a socket's reads go while a hot connection owns it. */
 type ReadSink = (chunk: Buffer) => void;
@@ -77,6 +81,7 @@ export function acceptWithReadCallback(server: Server): boolean {
     inner.server = server;
     inner._server = server;
     server.emit('connection', socket);
+    if (acceptedChannel.hasSubscribers) acceptedChannel.publish({ socket });
   };
   return true;
 }
