@@ -170,8 +170,8 @@ class StaticServed implements InFlight {
     }
     writeAnswer(conn.socket, answer, head.keepAlive);
     if (this.access !== null) {
-      const ip = conn.ip;
-      logRaw(this.access, head.method, this.path, answer.status, this.start, this.label, ip, false);
+      const { access, path, start, label } = this;
+      logRaw(access, head.method, path, answer.status, start, label, conn.ip, false);
     }
     conn.done(head.keepAlive);
   }
@@ -206,8 +206,7 @@ export function createHotDispatch(
       const answer = rawHealth(head.method, opts.health, head.keepAlive);
       conn.socket.write(answer.text, 'latin1');
       if (edge.accessLog) {
-        const ip = conn.ip;
-        logRaw(opts.access, head.method, path, answer.status, start, 'health', ip, false);
+        logRaw(opts.access, head.method, path, answer.status, start, 'health', conn.ip, false);
       }
       conn.done(answer.keepAlive);
       return true;

@@ -1,12 +1,11 @@
 // Access lines through apposd's own logger are serialised by the edge (access-log.ts) and written
 // straight to the logger's destination: each must read exactly as pino writes the same fields.
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogConfig } from '../../src/config/types.js';
 import { type AccessLine, accessLogger } from '../../src/http/access-log.js';
 import { createLogger } from '../../src/log/logger.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempOutput } from '../helpers/temp.js';
 
 const base: LogConfig = { level: 'info', maxBytes: 0, backups: 0, format: 'json' };
 
@@ -43,28 +42,19 @@ const LINES: AccessLine[] = [
 ];
 
 describe('access lines through apposd logger', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let file: string;
-  let fd: number;
-  beforeEach(() => {
-    tmp = tempDir('apposd-access-');
-    file = join(tmp.path, 'stdout');
-    fd = openSync(file, 'w');
-  });
-  afterEach(() => {
-    closeSync(fd);
-    tmp.cleanup();
-  });
+  let output: ReturnType<typeof tempOutput>;
+  beforeEach(() => (output = tempOutput('apposd-access-')));
+  afterEach(() => output.cleanup());
 
   /** The file's records with their time taken out (it is the only field that may differ). */
   const records = (): string[] =>
-    readFileSync(file, 'utf8')
+    readFileSync(output.file, 'utf8')
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => l.replace(/,"time":\d+,/, ',"time":0,'));
 
   it('writes each line byte for byte as pino writes the same fields', async () => {
-    const { logger, flush } = createLogger(base, { fd, isTTY: false });
+    const { logger, flush } = createLogger(base, { fd: output.fd, isTTY: false });
     const access = accessLogger(logger);
     const viaPino = logger.child({}, { redact: [] });
     for (const line of LINES) {
@@ -81,7 +71,10 @@ describe('access lines through apposd logger', () => {
   });
 
   it("honours the logger's level, also when it changes", async () => {
-    const { logger, flush } = createLogger({ ...base, level: 'warn' }, { fd, isTTY: false });
+    const { logger, flush } = createLogger(
+      { ...base, level: 'warn' },
+      { fd: output.fd, isTTY: false },
+    );
     const access = accessLogger(logger);
     access(LINES[0]!);
     logger.level = 'info';

@@ -4,23 +4,19 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogConfig } from '../../src/config/types.js';
 import { createLogger } from '../../src/log/logger.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempOutput } from '../helpers/temp.js';
 
 const base: LogConfig = { level: 'info', maxBytes: 0, backups: 0 };
 
 describe('createLogger', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let output: ReturnType<typeof tempOutput>;
   let file: string;
   let fd: number;
   beforeEach(() => {
-    tmp = tempDir('apposd-logger-');
-    file = join(tmp.path, 'stdout');
-    fd = openSync(file, 'w');
+    output = tempOutput('apposd-logger-');
+    ({ file, fd } = output);
   });
-  afterEach(() => {
-    closeSync(fd);
-    tmp.cleanup();
-  });
+  afterEach(() => output.cleanup());
 
   const records = (): Record<string, unknown>[] =>
     readFileSync(file, 'utf8')
@@ -78,7 +74,7 @@ describe('createLogger', () => {
     expect(text).toMatch(/INFO.*pb stderr \| hello there/);
     expect(() => JSON.parse(text)).toThrow();
 
-    const jsonFile = join(tmp.path, 'json');
+    const jsonFile = join(output.dir, 'json');
     const jsonFd = openSync(jsonFile, 'w');
     const json = createLogger({ ...base, format: 'json' }, { fd: jsonFd, isTTY: true });
     json.logger.info('as json');

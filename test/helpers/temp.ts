@@ -1,5 +1,5 @@
 // Temporary directories and free loopback ports for tests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,28 @@ import { join } from 'node:path';
 export function tempDir(prefix = 'apposd-test-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A file opened for writing in a fresh temp dir (a logger's output); `cleanup()` closes it and
+ * removes the dir. */
+export function tempOutput(prefix = 'apposd-output-'): {
+  dir: string;
+  file: string;
+  fd: number;
+  cleanup: () => void;
+} {
+  const dir = tempDir(prefix);
+  const file = join(dir.path, 'stdout');
+  const fd = openSync(file, 'w');
+  return {
+    dir: dir.path,
+    file,
+    fd,
+    cleanup: () => {
+      closeSync(fd);
+      dir.cleanup();
+    },
+  };
 }
 
 /**

@@ -12,8 +12,10 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
-/** What forwardHead does with a header, by its lower-cased name (absent: passes it on). */
+/** What forwardHead does with a header, by its lower-cased name. */
 const enum Kind {
+  /** Passed on as it is (any name not in KINDS). */
+  Pass = -7,
   Drop = -1,
   ContentType = -2,
   ContentEncoding = -3,
@@ -62,30 +64,30 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    const kind = KINDS.get(name.toLowerCase());
-    if (kind !== undefined) {
-      switch (kind) {
-        case Kind.Drop:
-          continue;
-        case Kind.ContentType:
-          contentType = value;
-          break;
-        case Kind.ContentEncoding:
-          contentEncoding = value;
-          break;
-        case Kind.ContentLength:
-          contentLength = value;
-          if (lengthAt === -1) lengthAt = headers.length;
-          break;
-        case Kind.CacheControl:
-          if (value.toLowerCase().includes('no-transform')) noTransform = true;
-          break;
-        case Kind.Vary:
-          if (varyAt === -1) varyAt = headers.length;
-          break;
-        default:
-          seen |= 1 << kind;
-      }
+    const kind = KINDS.get(name.toLowerCase()) ?? Kind.Pass;
+    switch (kind) {
+      case Kind.Pass:
+        break;
+      case Kind.Drop:
+        continue;
+      case Kind.ContentType:
+        contentType = value;
+        break;
+      case Kind.ContentEncoding:
+        contentEncoding = value;
+        break;
+      case Kind.ContentLength:
+        contentLength = value;
+        if (lengthAt === -1) lengthAt = headers.length;
+        break;
+      case Kind.CacheControl:
+        if (value.toLowerCase().includes('no-transform')) noTransform = true;
+        break;
+      case Kind.Vary:
+        if (varyAt === -1) varyAt = headers.length;
+        break;
+      default:
+        seen |= 1 << kind;
     }
     headers.push(name, value);
   }

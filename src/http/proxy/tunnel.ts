@@ -19,7 +19,7 @@ import {
 import type { HotProxyContext } from './forward.js';
 
 /** What the access line of an upgrade says besides its status. */
-export interface AccessLine {
+export interface TunnelLine {
   readonly path: string;
   readonly label: string;
   readonly ip: string;
@@ -44,7 +44,7 @@ export class HotTunnel {
     private readonly ctx: HotProxyContext,
     private readonly client: Socket,
     private readonly b: ProxyBinding,
-    private readonly line: AccessLine,
+    private readonly line: TunnelLine,
     /** Bytes the client sent past its head: the tunnel's first, sent after the 101. */
     private readonly rest: Buffer | null,
   ) {

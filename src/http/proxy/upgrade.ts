@@ -11,7 +11,7 @@ import { HEALTH_PATH, pathOf, stripPrefix } from '../routes.js';
 import type { HotConnection } from '../wire/connection.js';
 import type { RequestHead } from '../wire/llhttp.js';
 import { FORWARDED, forwardedLines, type HotProxyContext } from './forward.js';
-import { HotTunnel, type AccessLine } from './tunnel.js';
+import { HotTunnel, type TunnelLine } from './tunnel.js';
 
 /** What an upgrade reads from the dispatcher's options. */
 export interface UpgradeOptions {
@@ -72,7 +72,7 @@ export function takeUpgrade(opts: UpgradeOptions, conn: HotConnection, head: Req
   const sent = upgradeHead(head, b.target.basePath + forwarded, ip);
   if (sent === null) return false;
   opts.requested(conn.socket);
-  const line: AccessLine = { path, label: entry!.label, ip, start: performance.now() };
+  const line: TunnelLine = { path, label: entry!.label, ip, start: performance.now() };
   const tunnel = new HotTunnel(ctx, conn.socket, b, line, conn.detach());
   tunnel.begin(sent);
   return true;
