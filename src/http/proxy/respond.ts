@@ -8,19 +8,23 @@ import { createEncoder, encodeWhole, responseEncoding } from './encoder.js';
 import { isEventStream, type Encoding } from '../encoding.js';
 import type { EdgeState } from './binding.js';
 import { forwardHead } from './response-headers.js';
-import { headLines } from '../wire/head-lines.js';
+import { writeHead } from '../wire/head-lines.js';
 import { headerValue, type RequestHead } from '../wire/llhttp.js';
 
 /** Small bodies go out in one buffer with their head; larger ones in a second write. */
 export const ONE_WRITE_BYTES = 16 * 1024;
 
-/** `head` and a small `chunk` in one buffer. */
-function withHead(head: string, chunk: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(head.length + chunk.length);
-  out.write(head, 0, 'latin1');
-  chunk.copy(out, head.length);
-  return out;
-}
+/** The head's last lines, by [chunked][keep-alive]. */
+const TAILS = [
+  ['Connection: close\r\n\r\n', 'Connection: keep-alive\r\n\r\n'],
+  [
+    'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+    'Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n',
+  ],
+] as const;
+
+/** A chunked body's last chunk. */
+const LAST_CHUNK = '0\r\n\r\n';
 
 /** What a response tells the exchange it belongs to. */
 export interface ResponseOwner {
@@ -44,8 +48,12 @@ export class HotResponse {
   /** The connection stays open after this response. */
   readonly keepAlive: boolean;
   private readonly chunked: boolean;
-  /** The response head, written with the first body bytes (one write for small answers). */
-  private pending: string | null;
+  private readonly status: number;
+  /** The head's header pairs and last lines, written with the first body bytes. */
+  private readonly pairs: readonly string[];
+  private readonly tail: string;
+  /** The head is still to be written (with the first body bytes: one write for small answers). */
+  private pending: boolean;
   /** The body's encoding, or null when it goes on as the upstream sent it. */
   private readonly encoding: Encoding | null = null;
   /** An encoded body's bytes held until whole (while it is no larger than WHOLE_MAX). */
@@ -97,16 +105,12 @@ export class HotResponse {
     }
     this.keepAlive = keep;
     this.chunked = chunked;
-    let out = headLines(status, head.headers);
-    if (chunked) out += 'Transfer-Encoding: chunked\r\n';
-    out += keep ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';
+    this.status = status;
+    this.pairs = head.headers;
+    this.tail = TAILS[chunked ? 1 : 0][keep ? 1 : 0];
     // An event stream's head goes out at once: its first event may be long in coming.
-    if (sse) {
-      socket.write(out, 'latin1');
-      this.pending = null;
-    } else {
-      this.pending = out;
-    }
+    this.pending = !sse;
+    if (sse) writeHead(socket, status, this.pairs, this.tail, null, false);
   }
 
   /**
@@ -186,22 +190,23 @@ export class HotResponse {
   private frame(chunk: Buffer): boolean {
     const socket = this.socket;
     const head = this.pending;
-    this.pending = null;
+    this.pending = false;
+    if (head && chunk.length <= ONE_WRITE_BYTES) {
+      return writeHead(socket, this.status, this.pairs, this.tail, chunk, this.chunked);
+    }
     let ok: boolean;
     if (this.chunked) {
       socket.cork();
-      if (head !== null) socket.write(head, 'latin1');
+      if (head) writeHead(socket, this.status, this.pairs, this.tail, null, false);
       socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
       socket.write(chunk);
       ok = socket.write('\r\n', 'latin1');
       socket.uncork();
-    } else if (head === null) {
+    } else if (!head) {
       ok = socket.write(chunk);
-    } else if (chunk.length <= ONE_WRITE_BYTES) {
-      ok = socket.write(withHead(head, chunk));
     } else {
       socket.cork();
-      socket.write(head, 'latin1');
+      writeHead(socket, this.status, this.pairs, this.tail, null, false);
       ok = socket.write(chunk);
       socket.uncork();
     }
@@ -210,10 +215,14 @@ export class HotResponse {
 
   /** Writes the head (if no body came) and the last chunk, and tells the owner. */
   private close(): void {
-    const head = this.pending ?? '';
-    this.pending = null;
-    if (this.chunked) this.socket.write(`${head}0\r\n\r\n`, 'latin1');
-    else if (head !== '') this.socket.write(head, 'latin1');
+    const head = this.pending;
+    this.pending = false;
+    if (head) {
+      const tail = this.chunked ? this.tail + LAST_CHUNK : this.tail;
+      writeHead(this.socket, this.status, this.pairs, tail, null, false);
+    } else if (this.chunked) {
+      this.socket.write(LAST_CHUNK, 'latin1');
+    }
     this.owner.responded(this);
   }
 
