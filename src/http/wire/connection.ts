@@ -4,6 +4,7 @@
 // hot path declines, with that request's bytes and everything after them, in order.
 import type { Socket } from 'node:net';
 import { readFrom, stopReading } from './accept.js';
+import { youngGenerationBusy } from '../../young-generation.js';
 import type { HeadReader, RequestHead } from './llhttp.js';
 
 /** The exchange in flight on a connection, as the connection drives it. */
@@ -167,6 +168,7 @@ export class HotConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    youngGenerationBusy();
     if (this.lingering) this.rearm();
     if (this.sink !== null) {
       this.toSink(chunk);
