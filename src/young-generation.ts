@@ -24,7 +24,7 @@ export const GROW_BELOW_BYTES = 3 * 1024 * 1024;
 /**
  * How long after a read the new space's size is looked at. From 2 MiB semi-spaces V8 doubles it
  * once as many bytes as it holds survived scavenges since it last grew: some 100 scavenges of
- * 2 MiB, a second of apposd's busiest load here (37k requests a second, 5 KB each); a fresh
+ * 2 MiB, a second of apposd's busiest load here (37k requests a second, 6 KB each); a fresh
  * process's first burst, before its code is optimised, took less than 250 ms.
  */
 export const LOOK_AFTER_MS = 100;
