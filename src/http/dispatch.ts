@@ -14,6 +14,7 @@ import { checkRequest, proxyTarget } from './wire/request-target.js';
 import { HEALTH_PATH, pathOf, stripPrefix } from './routes.js';
 import type { StaticAnswer, StaticMemory, StaticRequest } from './static/memory.js';
 import type { HotConnection, InFlight } from './wire/connection.js';
+import { HeaderNames } from './wire/header-names.js';
 import { headLines } from './wire/head-lines.js';
 import { headerValue, type RequestHead } from './wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './proxy/forward.js';
@@ -121,22 +122,38 @@ interface HeadFacts {
 /** More than one of a framing header, or a value the hot path does not take. */
 const ODD = NaN;
 
+/** The request headers factsOf reads. */
+const enum Fact {
+  Host,
+  Expect,
+  TransferEncoding,
+  ContentLength,
+}
+
+const FACT_NAMES = new HeaderNames<Fact>([
+  ['host', Fact.Host],
+  ['expect', Fact.Expect],
+  ['transfer-encoding', Fact.TransferEncoding],
+  ['content-length', Fact.ContentLength],
+]);
+
 function factsOf(headers: readonly string[], versionMinor: number): HeadFacts {
   const facts: HeadFacts = { hasHost: false, length: 0, expectContinue: false };
   let framed = false;
   let expects = false;
   for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!.toLowerCase();
+    const fact = FACT_NAMES.get(headers[i]!);
+    if (fact === undefined) continue;
     const value = headers[i + 1]!;
-    if (name === 'host') facts.hasHost = true;
-    else if (name === 'expect') {
+    if (fact === Fact.Host) facts.hasHost = true;
+    else if (fact === Fact.Expect) {
       facts.expectContinue = !expects && versionMinor === 1 && value === '100-continue';
       if (!facts.expectContinue) facts.length = ODD;
       expects = true;
-    } else if (name === 'transfer-encoding' || name === 'content-length') {
+    } else {
       // llhttp validated a Content-Length's digits; node:http judges the rest.
       if (framed) facts.length = ODD;
-      else if (name === 'content-length') facts.length = Number(value);
+      else if (fact === Fact.ContentLength) facts.length = Number(value);
       else facts.length = versionMinor === 1 && value.toLowerCase() === 'chunked' ? CHUNKED : ODD;
       framed = true;
     }

@@ -7,6 +7,7 @@ import { logRaw } from '../access-log.js';
 import { rawUpstreamError, writeRawResponse } from './error-responses.js';
 import type { EdgeState, ProxyBinding } from './binding.js';
 import { HOP_BY_HOP } from './response-headers.js';
+import { HeaderNames } from '../wire/header-names.js';
 import { afterFailure, holdLeft, type Attempts } from './attempts.js';
 import { outcomeOfError, type UpstreamOutcomeSink } from './upstream-outcome.js';
 import type { UpstreamStates } from './upstream-state.js';
@@ -43,8 +44,23 @@ export function forwardedLines(prior: string, ip: string, host: string): string 
   );
 }
 
-/** Request headers an upstream never gets from the client (hop-by-hop, or set here). */
-const DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect', ...FORWARDED]);
+/** What upstreamHead does with a request header, by name: passed on unless named here. */
+const enum Sent {
+  /** Never sent on: hop-by-hop, or set here. */
+  Dropped,
+  /** Dropped, its value chained into the X-Forwarded-For sent. */
+  ForwardedFor,
+  /** Passed on and kept for X-Forwarded-Host. */
+  Host,
+}
+
+const REQUEST_NAMES = new HeaderNames<Sent>([
+  ['x-forwarded-for', Sent.ForwardedFor],
+  ['host', Sent.Host],
+  ...[...HOP_BY_HOP, 'expect', ...FORWARDED]
+    .filter((n) => n !== 'x-forwarded-for')
+    .map((n): [string, Sent] => [n, Sent.Dropped]),
+]);
 
 /** The request head sent upstream for `head`, with `path` as its target (its body chunked). */
 export function upstreamHead(
@@ -61,10 +77,13 @@ export function upstreamHead(
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i]!;
     const value = h[i + 1]!;
-    const lower = name.toLowerCase();
-    if (lower === 'x-forwarded-for') prior = prior === '' ? value : `${prior}, ${value}`;
-    if (DROPPED.has(lower)) continue;
-    if (lower === 'host') host = value;
+    const sent = REQUEST_NAMES.get(name);
+    if (sent === Sent.Dropped) continue;
+    if (sent === Sent.ForwardedFor) {
+      prior = prior === '' ? value : `${prior}, ${value}`;
+      continue;
+    }
+    if (sent === Sent.Host) host = value;
     out += `${name}: ${value}\r\n`;
   }
   if (host === undefined) out += `host: ${origin}\r\n`;

@@ -8,6 +8,7 @@ import {
   type LlhttpBinding,
   type LlhttpParser,
 } from '../wire/llhttp.js';
+import { isName } from '../wire/header-names.js';
 
 /** Idle pooled connections close after at most this (and at least 3/4 of it). */
 const IDLE_MS = 4_000;
@@ -309,9 +310,7 @@ export class UpstreamPool {
 /** The Content-Length of a parsed head, or -1 without one. */
 function contentLength(headers: readonly string[]): number {
   for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!;
-    if (name.length === 14 && name.toLowerCase() === 'content-length')
-      return Number(headers[i + 1]);
+    if (isName(headers[i]!, 'content-length')) return Number(headers[i + 1]);
   }
   return -1;
 }

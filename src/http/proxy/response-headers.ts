@@ -2,6 +2,7 @@
 // server-token headers dropped, security headers added when missing, and the few values the
 // forwarder decides on (type, encoding, length) picked out in the same pass.
 import { SECURITY_HEADERS, SERVER_TOKEN_HEADERS } from '../security-headers.js';
+import { HeaderNames } from '../wire/header-names.js';
 
 /** Hop-by-hop headers (RFC 9110 7.6.1): never passed on, in either direction. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -26,7 +27,7 @@ const enum Kind {
 }
 
 /** One lookup per header name, where two sets, a switch and a list search took turns. */
-const KINDS: ReadonlyMap<string, number> = new Map<string, number>([
+const KINDS = new HeaderNames<number>([
   ...[...HOP_BY_HOP, ...SERVER_TOKEN_HEADERS].map((n): [string, number] => [n, Kind.Drop]),
   ['content-type', Kind.ContentType],
   ['content-encoding', Kind.ContentEncoding],
@@ -64,7 +65,7 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    const kind = KINDS.get(name.toLowerCase()) ?? Kind.Pass;
+    const kind = KINDS.get(name) ?? Kind.Pass;
     switch (kind) {
       case Kind.Pass:
         break;

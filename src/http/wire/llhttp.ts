@@ -1,5 +1,6 @@
 // The shape of Node's llhttp binding (`process.binding('http_parser')`, obtained by main.ts and
 // injected): the parser class, its callback slots, and one request head read from it.
+import { isName } from './header-names.js';
 
 /** What execute() returns on bad input: where it stopped (one past the byte refused). */
 export type ParseError = Error & { bytesParsed: number };
@@ -62,13 +63,13 @@ export interface RequestHead {
 
 /**
  * The value of header `name` (lower case) in a flat raw list, repeated ones joined with ", " as
- * node:http joins them; only names of its length are lower-cased.
+ * node:http joins them.
  */
 export function headerValue(headers: readonly string[], name: string): string | undefined {
   let out: string | undefined;
   for (let i = 0; i < headers.length; i += 2) {
     const k = headers[i]!;
-    if (k.length !== name.length || k.toLowerCase() !== name) continue;
+    if (!isName(k, name)) continue;
     out = out === undefined ? headers[i + 1]! : `${out}, ${headers[i + 1]!}`;
   }
   return out;

@@ -1,6 +1,7 @@
 // What the edge checks in a request line and Host header before routing: the path normalised
 // (RFC 3986 remove_dot_segments, percent-encoded dots included) so no request reaches an
 // upstream path outside its route's prefix, one valid Host, and the methods it refuses.
+import { isName } from './header-names.js';
 
 /** Methods answered 405 on every path: TRACE echoes credentials, CONNECT tunnels. */
 export const REFUSED_METHODS: ReadonlySet<string> = new Set(['TRACE', 'CONNECT']);
@@ -155,7 +156,7 @@ export function hostProblem(rawHeaders: readonly string[]): boolean {
   let seen = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (!isName(name, 'host')) continue;
     if (seen || !isValidHost(rawHeaders[i + 1]!)) return true;
     seen = true;
   }
