@@ -1,10 +1,10 @@
 // A child writing 200 MB of lines as fast as it can: apposd's memory stays bounded (the
 // child is slowed by backpressure) and its log file holds every line.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon, NODE, fixture } from '../helpers/daemon.js';
+import { MiB, memory } from '../helpers/proc-memory.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let d: Daemon | undefined;
@@ -13,10 +13,10 @@ afterEach(async () => {
   d = undefined;
 });
 
+/** apposd's RSS in MiB, 0 once it is gone. */
 function rssMb(pid: number): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
+    return memory(pid).rss / MiB;
   } catch {
     return 0;
   }

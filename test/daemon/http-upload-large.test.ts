@@ -2,10 +2,10 @@
 // intact (byte count and SHA-256); a 128 MiB one raises apposd's peak RSS by under 16 MB (the
 // client reads collected as they go, http/wire/read-garbage.ts), and 1 GiB keeps it under 150 MB.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EdgeDaemon, startEdgeDaemon } from '../helpers/edge-daemon.js';
+import { memory } from '../helpers/proc-memory.js';
 
 const GIB = 1024 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
@@ -20,14 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.d.cleanup();
 });
-
-/** VmRSS and VmHWM (peak) of a process, in bytes. */
-function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string): number =>
-    Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
 
 function upload(port: number, total: number): Promise<{ sent: string; reply: string }> {
   const base = randomBytes(CHUNK);

@@ -2,10 +2,11 @@
 // nobody reads apposd's stdout (the log file and the tail keep going, stdout drops lines and
 // says how many once it drains). apposd's peak RSS (VmHWM) is asserted under a bound.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CTL, Daemon, MAIN, NODE, fixture } from '../helpers/daemon.js';
+import { MiB, memory } from '../helpers/proc-memory.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -22,8 +23,7 @@ afterEach(async () => {
 
 /** The peak resident set (VmHWM) of `pid` so far, in MiB. */
 function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
+  return memory(pid).peak / MiB;
 }
 
 function fileTail(file: string, bytes: number): string {

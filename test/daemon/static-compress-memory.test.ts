@@ -8,6 +8,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon } from '../helpers/daemon.js';
 import { send } from '../helpers/http-client.js';
+import { memory } from '../helpers/proc-memory.js';
 import { freePort, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -27,8 +28,7 @@ function scriptText(bytes: number, seed: number): string {
 
 /** VmHWM (peak resident set) of a process, in bytes. */
 function peakOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
+  return memory(pid).peak;
 }
 
 let web: { path: string; cleanup: () => void };

@@ -2,10 +2,10 @@
 // every byte comes back, and apposd's peak RSS rises by under 16 MB. Each read a tunnel relays
 // is a new buffer; uncounted, V8 let 30 MB of them pile up before collecting, and malloc kept
 // that high-water mark (http/proxy/relay.ts counts them as bodies' reads are counted).
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EdgeDaemon, startEdgeDaemon } from '../helpers/edge-daemon.js';
+import { memory } from '../helpers/proc-memory.js';
 
 const MB = 1024 * 1024;
 const MESSAGE = 64 * 1024;
@@ -22,14 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.d.cleanup();
 });
-
-/** VmRSS and VmHWM (peak) of a process, in bytes. */
-function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string): number =>
-    Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
 
 /** Sends `total` bytes through the backend's /terminal echo; resolves with the bytes echoed. */
 function echoFlood(url: string, total: number): Promise<number> {
