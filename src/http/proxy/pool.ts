@@ -9,6 +9,7 @@ import {
   type LlhttpParser,
 } from '../wire/llhttp.js';
 import { isName } from '../wire/header-names.js';
+import { bodyRead } from '../wire/read-garbage.js';
 
 /** Idle pooled connections close after at most this (and at least 3/4 of it). */
 const IDLE_MS = 4_000;
@@ -163,8 +164,13 @@ export class UpstreamConn {
     this.complete();
   }
 
-  /** A chunked body's bytes: llhttp hands over a copy, never the read buffer. */
+  /**
+   * A chunked body's bytes: llhttp hands over a copy, never the read buffer. Each copy dies young
+   * and is counted as a client's reads are (wire/read-garbage.ts): uncounted, a 512 MiB chunked
+   * download raised apposd's RSS from 66 to 103 MB.
+   */
   private readonly onBody = (chunk: Buffer): void => {
+    bodyRead(chunk.length);
     this.receiver?.onBody(chunk);
   };
 
