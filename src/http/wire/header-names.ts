@@ -23,6 +23,7 @@ export function isName(name: string, lower: string): boolean {
 
 /** A few header names, each once with a value, looked up in any case by length, then letters. */
 export class HeaderNames<T> {
+  /** The names of each length, lower-cased, with their values. */
   private readonly byLength: (readonly (readonly [string, T])[] | undefined)[] = [];
 
   constructor(entries: Iterable<readonly [string, T]>) {
@@ -33,7 +34,7 @@ export class HeaderNames<T> {
       if (bucket.some(([known]) => known === lower)) throw new Error(`${name} named twice`);
       bucket.push([lower, value]);
     }
-    for (let n = 0; n < buckets.length; n++) this.byLength[n] = buckets[n];
+    this.byLength = buckets;
   }
 
   /** The value of `name` (any case), or undefined. */

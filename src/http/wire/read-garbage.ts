@@ -1,12 +1,13 @@
-// What a client's request body, or a tunnel's traffic, leaves behind. Each read of a client's
-// socket is a new buffer (wire/accept.ts copies it out of the read buffer all sockets share; the
-// upstream sockets the hot path opens read into reused buffers, proxy/pool.ts), and so is each
-// read of a tunnel's upstream. Those buffers die young, but V8 collects the young generation for
-// their sake only once 32 MiB of them piled up (twice its largest semi-space), and malloc keeps
-// that high-water mark: a 64 MiB upload raised apposd's peak RSS by some 32 MB. A
-// young-generation collection (~1 ms) every 4 MiB read, and at the end of a large body, bounds
-// it. The collector is V8's `gc`, exposed to a context of its own (Node leaves V8's flags
-// unfrozen after start, so that v8.setFlagsFromString works, in 20 and 22 alike).
+// What a client's request body, a tunnel's traffic or a chunked answer leaves behind. Each read
+// of a client's socket is a new buffer (wire/accept.ts copies it out of the read buffer all
+// sockets share; the upstream sockets the hot path opens read into reused buffers,
+// proxy/pool.ts), and so is each read of a tunnel's upstream and each chunk llhttp copies out of
+// a chunked answer. Those buffers die young, but V8 collects the young generation for their sake
+// only once 32 MiB of them piled up (twice its largest semi-space), and malloc keeps that
+// high-water mark: a 64 MiB upload raised apposd's peak RSS by some 32 MB. A young-generation
+// collection (~1 ms) every 4 MiB read, and at the end of a large body, bounds it. The collector
+// is V8's `gc`, exposed to a context of its own (Node leaves V8's flags unfrozen after start, so
+// that v8.setFlagsFromString works, in 20 and 22 alike).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -44,8 +45,8 @@ export function collectReads(): void {
 }
 
 /**
- * Counts `bytes` of a body read from a client, or relayed by a tunnel (proxy/relay.ts); collects
- * every {@link COLLECT_EVERY_BYTES}.
+ * Counts `bytes` of a body read from a client, relayed by a tunnel (proxy/relay.ts) or copied out
+ * of a chunked answer (proxy/pool.ts); collects every {@link COLLECT_EVERY_BYTES}.
  */
 export function bodyRead(bytes: number): void {
   pending += bytes;
