@@ -5,6 +5,7 @@ import type { StreamName } from './api.js';
 import type { FileSink } from './file-sink.js';
 import { LineSplitter } from './line-splitter.js';
 import type { Logger } from './pino.js';
+import { youngGenerationBusy } from '../young-generation.js';
 
 /** What an attachment asks of its relay. */
 export interface RelayHost {
@@ -68,6 +69,7 @@ export class Attachment {
 
   private readonly onData = (chunk: Buffer | string): void => {
     if (this.done) return;
+    youngGenerationBusy();
     this.at = Date.now();
     this.toFile = this.output.sink?.usable ?? false;
     this.splitter.push(chunk);

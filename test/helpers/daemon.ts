@@ -48,6 +48,8 @@ export interface DaemonOptions {
   env?: Record<string, string>;
   /** Extra argv after `--config FILE`. */
   args?: string[];
+  /** Node's own options, before dist/main.js (e.g. a V8 trace). */
+  nodeArgs?: string[];
   /** Files to write into the temp dir before apposd starts (relative path -> content). */
   files?: Record<string, string>;
   /** Working directory of apposd (default: the temp dir). */
@@ -74,7 +76,7 @@ export class Daemon {
   ) {
     const out = openSync(join(dir, 'stdout.log'), 'w');
     const err = openSync(join(dir, 'stderr.log'), 'w');
-    const argv = [MAIN, '--config', configPath, ...(opts.args ?? [])];
+    const argv = [...(opts.nodeArgs ?? []), MAIN, '--config', configPath, ...(opts.args ?? [])];
     const [cmd, args] = opts.pid1
       ? ['unshare', ['--pid', '--fork', '--mount-proc', NODE, ...argv]]
       : [NODE, argv];
