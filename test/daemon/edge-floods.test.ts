@@ -4,6 +4,8 @@
 // apposd's peak RSS rises by under 16 MB. Each read a tunnel relays is a new buffer, and llhttp
 // hands each chunk over as a copy: they die young, but uncounted, V8 let some 30 MB of them pile
 // up before collecting, and malloc kept that high-water mark (wire/read-garbage.ts counts them).
+// Many short websockets and chunked uploads, one after another, level off too: each has an
+// llhttp parser of its own, which Node's binding keeps with all it refers to until it is closed.
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,5 +109,83 @@ describe('large downloads', () => {
       `apposd RSS before ${(before.rss / MiB).toFixed(1)} MiB, peak ${(rise / MiB).toFixed(1)} MiB above it`,
     );
     expect(rise).toBeLessThan(16 * MiB);
+  }, 120_000);
+});
+
+/** Opens a websocket to `url`, echoes one message, closes it; resolves once it closed. */
+function oneEcho(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => ws.send('ping'));
+    ws.on('message', () => ws.close());
+    ws.on('close', () => resolve());
+    ws.on('error', reject);
+  });
+}
+
+/** A chunked POST of `body` to /api/upload; resolves with the bytes the backend counted. */
+function chunkedUpload(body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${edge.base}/api/upload`,
+      { method: 'POST', agent: false, headers: { 'transfer-encoding': 'chunked' } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve((JSON.parse(Buffer.concat(parts).toString()) as { bytes: number }).bytes),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.write(body);
+    req.end();
+  });
+}
+
+/** Runs `count` of `task`, `concurrency` at a time. */
+async function many(
+  count: number,
+  concurrency: number,
+  task: () => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next++;
+      await task();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+describe('many short exchanges', () => {
+  it("3 x 2,000 websockets through /terminal while apposd's RSS levels off", async () => {
+    const pid = edge.d.proc.pid as number;
+    const url = `${edge.base.replace('http:', 'ws:')}/terminal`;
+    const rss: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await many(2000, 16, () => oneEcho(url));
+      rss.push(memory(pid).rss);
+    }
+    console.log(
+      `apposd RSS after each round of websockets: ${rss.map((b) => (b / MiB).toFixed(1)).join(', ')} MiB`,
+    );
+    expect(rss[2]! - rss[0]!).toBeLessThan(16 * MiB);
+  }, 120_000);
+
+  it("3 x 5,000 chunked uploads through /api while apposd's RSS levels off", async () => {
+    const pid = edge.d.proc.pid as number;
+    const body = Buffer.alloc(1000, 0x61);
+    const rss: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await many(5000, 16, async () => expect(await chunkedUpload(body)).toBe(body.length));
+      rss.push(memory(pid).rss);
+    }
+    console.log(
+      `apposd RSS after each round of uploads: ${rss.map((b) => (b / MiB).toFixed(1)).join(', ')} MiB`,
+    );
+    expect(rss[2]! - rss[0]!).toBeLessThan(16 * MiB);
   }, 120_000);
 });

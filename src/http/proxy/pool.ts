@@ -6,6 +6,7 @@ import {
   HEAD_NO_BODY,
   HEAD_STOP,
   type LlhttpBinding,
+  closeParser,
   type LlhttpParser,
 } from '../wire/llhttp.js';
 import { isName } from '../wire/header-names.js';
@@ -219,6 +220,7 @@ export class UpstreamConn {
   };
 
   private readonly onClose = (): void => {
+    closeParser(this.parser);
     this.pool.forget(this);
     this.fail(Object.assign(new Error('upstream closed'), { code: 'ECONNRESET' }));
   };

@@ -7,6 +7,7 @@ import { writeRawTooLarge } from './error-responses.js';
 import type { BodySink } from '../wire/connection.js';
 import {
   HEAD_CONTINUE,
+  closeParser,
   type LlhttpBinding,
   type LlhttpParser,
   messageEnd,
@@ -99,6 +100,7 @@ export class RequestBody implements BodySink {
 
   /** Nothing more goes upstream (the request was abandoned or answered). */
   drop(): void {
+    if (!this.dropped && !this.complete) this.free();
     this.dropped = true;
     if (this.waiting) this.up?.off('drain', this.onDrain);
     this.waiting = false;
@@ -140,6 +142,7 @@ export class RequestBody implements BodySink {
   }
 
   private completed(): void {
+    if (!this.dropped) this.free();
     this.complete = true;
     if (this.read >= LARGE_BODY_BYTES) collectReads();
   }
@@ -160,6 +163,11 @@ export class RequestBody implements BodySink {
     this.write(CRLF);
     up.uncork();
   };
+
+  /** The chunked body's parser is done with (at most once: at the body's end, or its drop). */
+  private free(): void {
+    if (this.parser !== null) closeParser(this.parser);
+  }
 
   private write(bytes: Buffer): void {
     const up = this.up;

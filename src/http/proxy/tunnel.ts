@@ -12,6 +12,7 @@ import { outcomeOfError } from './upstream-outcome.js';
 import {
   HEAD_CONTINUE,
   HEAD_STOP,
+  closeParser,
   messageEnd,
   type LlhttpParser,
   type ParseError,
@@ -199,6 +200,8 @@ export class HotTunnel {
   };
 
   private readonly onUpstreamClose = (): void => {
+    // The parser reads the upstream's bytes only: none come after this.
+    closeParser(this.parser);
     if (this.phase === 'head') this.failed('ECONNRESET');
     else if (this.phase === 'tunnel') this.client.end();
     else if (this.phase === 'relay') this.client.destroy();

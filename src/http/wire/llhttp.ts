@@ -22,6 +22,18 @@ export interface LlhttpParser {
   execute(data: Buffer): number | Error;
   /** Ends a close-delimited message (at EOF). */
   finish(): number | Error | undefined;
+  /** Frees the parser: until then the binding holds it, and all it refers to, from the GC. */
+  close(): void;
+}
+
+/**
+ * Frees `parser` once the current callbacks have unwound (as node:http frees its own: closed
+ * from inside its execute(), it would be freed under its own feet). The binding keeps every
+ * parser alive until it is closed: an upstream connection's parser, left open, kept the
+ * connection, its socket and its closures for ever (11,125 of each after 11k refused requests).
+ */
+export function closeParser(parser: LlhttpParser): void {
+  setImmediate(() => parser.close());
 }
 
 /** The binding as `process.binding('http_parser')` returns it. */
