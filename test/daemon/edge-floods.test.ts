@@ -161,18 +161,20 @@ async function many(
 }
 
 describe('many short exchanges', () => {
-  it("3 x 2,000 websockets through /terminal while apposd's RSS levels off", async () => {
+  it("3 x 3,000 websockets through /terminal while apposd's RSS levels off", async () => {
     const pid = edge.d.proc.pid as number;
     const url = `${edge.base.replace('http:', 'ws:')}/terminal`;
     const rss: number[] = [];
     for (let round = 0; round < 3; round++) {
-      await many(2000, 16, () => oneEcho(url));
+      await many(3000, 16, () => oneEcho(url));
       rss.push(memory(pid).rss);
     }
     console.log(
       `apposd RSS after each round of websockets: ${rss.map((b) => (b / MiB).toFixed(1)).join(', ')} MiB`,
     );
-    expect(rss[2]! - rss[0]!).toBeLessThan(16 * MiB);
+    // Each round's garbage comes and goes by up to some 16 MB; a parser kept per websocket
+    // added 31 MB over 2 rounds of 2,000.
+    expect(rss[2]! - rss[0]!).toBeLessThan(20 * MiB);
   }, 120_000);
 
   it("3 x 5,000 chunked uploads through /api while apposd's RSS levels off", async () => {
