@@ -100,7 +100,7 @@ export class RequestBody implements BodySink {
 
   /** Nothing more goes upstream (the request was abandoned or answered). */
   drop(): void {
-    if (!this.dropped && !this.complete) this.free();
+    this.free();
     this.dropped = true;
     if (this.waiting) this.up?.off('drain', this.onDrain);
     this.waiting = false;
@@ -142,7 +142,7 @@ export class RequestBody implements BodySink {
   }
 
   private completed(): void {
-    if (!this.dropped) this.free();
+    this.free();
     this.complete = true;
     if (this.read >= LARGE_BODY_BYTES) collectReads();
   }
@@ -164,9 +164,12 @@ export class RequestBody implements BodySink {
     up.uncork();
   };
 
-  /** The chunked body's parser is done with (at most once: at the body's end, or its drop). */
+  /**
+   * The chunked body's parser is done with: called as the body ends or is dropped, before either
+   * is marked, it closes the parser on the first of the two only.
+   */
   private free(): void {
-    if (this.parser !== null) closeParser(this.parser);
+    if (this.parser !== null && !this.complete && !this.dropped) closeParser(this.parser);
   }
 
   private write(bytes: Buffer): void {
