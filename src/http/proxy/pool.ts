@@ -46,6 +46,12 @@ export class UpstreamConn {
   readonly socket: Socket;
   private readonly parser: LlhttpParser;
   private receiver: ResponseReceiver | null = null;
+  /**
+   * Header pairs llhttp handed over before the head completed: past 32 fields (and for a
+   * chunked body's trailers) the binding flushes them in pieces, and kOnHeadersComplete then
+   * gets none.
+   */
+  private flushed: string[] = [];
   private answered = false;
   private noBody = false;
   private keepAlive = false;
@@ -79,7 +85,7 @@ export class UpstreamConn {
   ) {
     const P = pool.binding.HTTPParser;
     this.parser = new P();
-    this.parser[P.kOnHeaders] = noop;
+    this.parser[P.kOnHeaders] = this.onHeaders;
     this.parser[P.kOnHeadersComplete] = this.onHeadersComplete;
     this.parser[P.kOnBody] = this.onBody;
     this.parser[P.kOnMessageComplete] = () => {
@@ -103,6 +109,7 @@ export class UpstreamConn {
     const P = this.pool.binding.HTTPParser;
     this.parser.initialize(P.RESPONSE, this, 0, 0);
     this.receiver = receiver;
+    this.flushed = [];
     this.answered = false;
     this.ended = false;
     this.noBody = noBody;
@@ -121,10 +128,14 @@ export class UpstreamConn {
     this.socket.destroy();
   }
 
+  private readonly onHeaders = (headers: string[]): void => {
+    for (const h of headers) this.flushed.push(h);
+  };
+
   private readonly onHeadersComplete = (
     _major: number,
     _minor: number,
-    headers: string[],
+    given: string[] | undefined,
     _method: unknown,
     _url: unknown,
     status: number,
@@ -132,6 +143,8 @@ export class UpstreamConn {
     _upgrade: boolean,
     keepAlive: boolean,
   ): number => {
+    const headers = given ?? this.flushed;
+    this.flushed = [];
     if (status < 200) return HEAD_CONTINUE;
     // A second response after the one that ended: the upstream is confused.
     if (this.ended) {
