@@ -1,8 +1,11 @@
-// Response heads on the hot path that llhttp's binding hands over in pieces: past 32 header
-// fields it flushes them before the head completes (kOnHeaders) and gives the head none, as it
-// does with a chunked body's trailers. Such an answer is relayed whole and at once, and trailers
-// never leak into the next answer on the same upstream connection.
+// Upstream answers on the hot path that llhttp's binding hands over in unusual ways. Past 32
+// header fields it flushes them before the head completes (kOnHeaders) and gives the head none,
+// as it does with a chunked body's trailers: such an answer is relayed whole and at once, and
+// trailers never leak into the next answer on the same upstream connection. Bytes after a whole
+// answer (a 204 sent with a body) make llhttp fail on what follows: the answer still reaches the
+// client, as nginx relays it, and the connection is not reused.
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http-client.js';
 import {
@@ -18,7 +21,16 @@ import { countNodeHttp } from '../helpers/node-http-events.js';
 const FIELDS = 40;
 
 let upstream: Server;
+/** Answers each request with the raw bytes its path names, in one write. */
+let raw: NetServer;
 let t: TestEdge;
+
+const RAW: Record<string, string> = {
+  '/raw/204-with-body': 'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello',
+  '/raw/chunked-then-junk':
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nJUNK\r\n\r\n',
+  '/raw/plain': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain',
+};
 const events = countNodeHttp((server) => server !== upstream);
 
 beforeAll(async () => {
@@ -36,13 +48,25 @@ beforeAll(async () => {
     res.end('{"many":true}');
   });
   const port = await listenLoopback(upstream);
-  t = await startEdge(httpConfig([{ path: '/api', upstream: `http://127.0.0.1:${port}` }]));
+  raw = createNetServer((c) => {
+    c.on('error', () => undefined);
+    c.on('data', (d) => c.write(RAW[d.toString('latin1').split(' ')[1]!] ?? ''));
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  const rawPort = (raw.address() as { port: number }).port;
+  t = await startEdge(
+    httpConfig([
+      { path: '/api', upstream: `http://127.0.0.1:${port}` },
+      { path: '/raw', upstream: `http://127.0.0.1:${rawPort}` },
+    ]),
+  );
 });
 
 afterAll(async () => {
   events.restore();
   await t?.close();
   await closeServer(upstream);
+  await new Promise((r) => raw?.close(r));
 });
 
 describe('response heads llhttp flushes in pieces', () => {
@@ -67,5 +91,30 @@ describe('response heads llhttp flushes in pieces', () => {
     expect(next.headers['x-digest']).toBeUndefined();
     expect(next.headers[`x-h${FIELDS - 1}`]).toBe(`v${FIELDS - 1}`);
     expect(Object.keys(next.headers).filter((k) => k.startsWith('x-h'))).toHaveLength(FIELDS);
+  });
+});
+
+describe('bytes after a whole answer', () => {
+  it('relays a 204 sent with a body, then serves the next request on a fresh connection', async () => {
+    const before = t.accessLines().length;
+    const r = await send(`${t.base}/raw/204-with-body`, { timeoutMs: 5_000 });
+    expect(r.status).toBe(204);
+    expect(r.body.length).toBe(0);
+    const next = await send(`${t.base}/raw/plain`, { timeoutMs: 5_000 });
+    expect(next.status).toBe(200);
+    expect(next.text()).toBe('plain');
+    const lines = t.accessLines().slice(before);
+    expect(lines.map((l) => [l.status, l.aborted])).toEqual([
+      [204, undefined],
+      [200, undefined],
+    ]);
+  });
+
+  it('relays a whole chunked answer followed by junk', async () => {
+    const r = await send(`${t.base}/raw/chunked-then-junk`, { timeoutMs: 5_000 });
+    expect(r.status).toBe(200);
+    expect(r.text()).toBe('ok');
+    const next = await send(`${t.base}/raw/plain`, { timeoutMs: 5_000 });
+    expect(next.text()).toBe('plain');
   });
 });

@@ -217,8 +217,16 @@ export class UpstreamConn {
       return;
     }
     const n = this.parser.execute(chunk);
-    if (typeof n !== 'number') this.fail(Object.assign(new Error(n.message), { code: 'EPROTO' }));
-    else if (this.rawLeft > 0 && n < chunk.length) this.relay(chunk.subarray(n));
+    if (typeof n !== 'number') {
+      // Bytes after a whole answer (a 204 sent with a body, say): the answer goes to the
+      // client, as nginx relays it, and the confused connection is not reused.
+      if (this.ended) {
+        this.keepAlive = false;
+        this.complete();
+      } else {
+        this.fail(Object.assign(new Error(n.message), { code: 'EPROTO' }));
+      }
+    } else if (this.rawLeft > 0 && n < chunk.length) this.relay(chunk.subarray(n));
     else if (this.ended) this.complete();
   }
 
