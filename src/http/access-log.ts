@@ -42,14 +42,42 @@ function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
-/** The line's fields as JSON object members, in one template (see infoLineWriter). */
-function members(l: AccessLine): string {
-  let out = l.method === undefined ? '' : `"method":${jsonString(l.method)},`;
-  out += `"path":${jsonString(l.path)},"status":${l.status},"ms":${l.ms},"upstream":${jsonString(l.upstream)}`;
-  if (l.ip !== undefined) out += `,"ip":${jsonString(l.ip)}`;
-  if (l.aborted === true) out += ',"aborted":true';
-  if (l.upgrade === true) out += ',"upgrade":true';
-  return out;
+/**
+ * `<before>"<name>":<value as JSON><after>` for the value last given, made again only when the
+ * value changes: lines in a row mostly repeat their method, route and client.
+ */
+class Member {
+  private last: string | undefined;
+  private text = '';
+
+  constructor(
+    private readonly before: string,
+    private readonly name: string,
+    private readonly after: string,
+  ) {}
+
+  of(value: string): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.text = `${this.before}"${this.name}":${jsonString(value)}${this.after}`;
+    }
+    return this.text;
+  }
+}
+
+/** Serialises lines' fields as JSON object members (see infoLineWriter), in one template each. */
+function membersWriter(): (l: AccessLine) => string {
+  const method = new Member('', 'method', ',');
+  const upstream = new Member(',', 'upstream', '');
+  const ip = new Member(',', 'ip', '');
+  return (l) => {
+    let out = l.method === undefined ? '' : method.of(l.method);
+    out += `"path":${jsonString(l.path)},"status":${l.status},"ms":${l.ms}${upstream.of(l.upstream)}`;
+    if (l.ip !== undefined) out += ip.of(l.ip);
+    if (l.aborted === true) out += ',"aborted":true';
+    if (l.upgrade === true) out += ',"upgrade":true';
+    return out;
+  };
 }
 
 /**
@@ -59,7 +87,10 @@ function members(l: AccessLine): string {
  */
 export function accessLogger(log: HttpLogger): AccessLog {
   const write = infoLineWriter(log, MESSAGE);
-  if (write !== undefined) return (line) => write(members(line));
+  if (write !== undefined) {
+    const members = membersWriter();
+    return (line) => write(members(line));
+  }
   const target = typeof log.child === 'function' ? log.child({}, { redact: [] }) : log;
   return (line) => target.info(line, MESSAGE);
 }

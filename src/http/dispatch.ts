@@ -33,12 +33,41 @@ export interface HotDispatchOptions {
   readonly requested: (socket: HotConnection['socket']) => void;
 }
 
-/** `head` as the static memory path reads it (repeated headers joined, as node:http does). */
+/** The request headers the static memory path reads (memory.ts). */
+const STATIC_HEADERS = [
+  'accept',
+  'accept-encoding',
+  'cache-control',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-unmodified-since',
+  'range',
+] as const;
+const STATIC_NAMES = new HeaderNames<number>(STATIC_HEADERS.map((name, i) => [name, i]));
+const STATIC_SLOTS = new Map<string, number>(STATIC_HEADERS.map((name, i) => [name, i]));
+
+/**
+ * `head` as the static memory path reads it (repeated headers joined, as node:http does). The
+ * headers it asks about are read in one pass: a scan of the whole list for each of the seven
+ * or eight names it asks made the lookups 0.37 us of index.html's 9.5 us a request.
+ */
 function staticRequest(head: RequestHead): StaticRequest {
+  const h = head.headers;
+  const values: (string | undefined)[] = [];
+  for (let i = 0; i < h.length; i += 2) {
+    const slot = STATIC_NAMES.get(h[i]!);
+    if (slot === undefined) continue;
+    const known = values[slot];
+    values[slot] = known === undefined ? h[i + 1]! : `${known}, ${h[i + 1]!}`;
+  }
   return {
     method: head.method,
     url: head.url,
-    header: (name) => headerValue(head.headers, name),
+    header: (name) => {
+      const slot = STATIC_SLOTS.get(name);
+      return slot === undefined ? headerValue(h, name) : values[slot];
+    },
   };
 }
 

@@ -95,9 +95,16 @@ export function infoLineWriter(
   const pino = logger as Logger;
   const sink = destinationOf(pino) as RecordSink;
   const tail = `,"msg":${JSON.stringify(msg)}}\n`;
+  // The record's start, made again each millisecond (not per record: the time is a double).
+  let time = -1;
+  let start = '';
   return (fields) => {
-    if (pino.isLevelEnabled('info')) {
-      sink.write(`{"level":"info","time":${Date.now()},${fields}${tail}`);
+    if (!pino.isLevelEnabled('info')) return;
+    const now = Date.now();
+    if (now !== time) {
+      time = now;
+      start = `{"level":"info","time":${now},`;
     }
+    sink.write(start + fields + tail);
   };
 }
