@@ -29,6 +29,7 @@ import { Forwarder } from './proxy/fallback/forward.js';
 import { answerHealth, type HealthOptions } from './health/answer.js';
 import { acceptWithReadCallback } from './wire/accept.js';
 import { attachHotPath } from './wire/listener.js';
+import { oneAtATime } from './wire/pipeline.js';
 import { createUpstreamProxy } from './proxy/fallback/undici.js';
 import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
 import { checkRequest, type Refusal } from './wire/request-target.js';
@@ -155,6 +156,19 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     route(req, res);
   };
 
+  const onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    const length = Number(req.headers['content-length']);
+    if (length > forwarder.settings.maxBody) {
+      if (edge.accessLog) logWhenDone(access, req, res, pathOf(req.url ?? '/'), 'none');
+      sendTooLarge(res);
+      return;
+    }
+    if (!guard.requested(req.socket) || !admitted(req, res)) return;
+    delete req.headers.expect;
+    res.writeContinue();
+    route(req, res);
+  };
+
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const current = edge;
     const path = pathOf(req.url ?? '/');
@@ -175,7 +189,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     }
     toFastify(req, res);
   };
-  server.on('request', onRequest);
+  const pipeline = oneAtATime();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+    pipeline(req, res, onRequest),
+  );
   const hot =
     opts.llhttp &&
     attachHotPath(server, {
@@ -200,18 +217,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     else forwarder.timedOut(res);
   });
 
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    const length = Number(req.headers['content-length']);
-    if (length > forwarder.settings.maxBody) {
-      if (edge.accessLog) logWhenDone(access, req, res, pathOf(req.url ?? '/'), 'none');
-      sendTooLarge(res);
-      return;
-    }
-    if (!guard.requested(req.socket) || !admitted(req, res)) return;
-    delete req.headers.expect;
-    res.writeContinue();
-    route(req, res);
-  });
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
+    pipeline(req, res, onCheckContinue),
+  );
 
   // CONNECT never reaches the request listener: without this node:http closes in silence.
   server.on('connect', (req: IncomingMessage, duplex: Duplex) => {
