@@ -200,6 +200,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       maxHeaderBytes: limits.maxHeaderBytes,
       idleTimeoutMs: server.timeout,
       keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+      headersTimeoutMs: limits.headersTimeoutMs,
       edge: () => edge,
       state,
       states,

@@ -10,7 +10,7 @@ interface ParserSocket extends Socket {
 }
 
 /** The status apposd answers for a parser error code. */
-export function clientErrorStatus(code: string | undefined): number {
+export function clientErrorStatus(code: string | undefined): 400 | 408 | 431 {
   switch (code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return 408;
@@ -21,11 +21,16 @@ export function clientErrorStatus(code: string | undefined): number {
   }
 }
 
-const BODIES: Record<number, string> = {
+const BODIES: Record<400 | 408 | 431, string> = {
   400: '{"error":"bad_request"}',
   408: '{"error":"request_timeout"}',
   431: '{"error":"request_header_fields_too_large"}',
 };
+
+/** Answers a request the parser refused (or timed out) with `status`, and closes. */
+export function answerClientError(socket: Socket, status: 400 | 408 | 431): void {
+  writeRawResponse(socket, status, BODIES[status]);
+}
 
 /** A `clientError` listener for the public listener. */
 export function handleClientError(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -34,6 +39,5 @@ export function handleClientError(err: NodeJS.ErrnoException, socket: Socket): v
     s.destroy();
     return;
   }
-  const status = clientErrorStatus(err.code);
-  writeRawResponse(s, status, BODIES[status]!);
+  answerClientError(s, clientErrorStatus(err.code));
 }

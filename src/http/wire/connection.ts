@@ -4,8 +4,9 @@
 // hot path declines, with that request's bytes and everything after them, in order.
 import type { Socket } from 'node:net';
 import { readFrom, stopReading } from './accept.js';
+import { answerClientError } from './client-errors.js';
 import { youngGenerationBusy } from '../../young-generation.js';
-import type { HeadReader, RequestHead } from './llhttp.js';
+import { PARTIAL, type HeadReader, type RequestHead } from './llhttp.js';
 
 /** The exchange in flight on a connection, as the connection drives it. */
 export interface InFlight {
@@ -33,6 +34,8 @@ export interface WireEdge {
   handOver(socket: Socket): void;
   readonly idleTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** How long a head may take from its first bytes to its end (node:http's headersTimeout). */
+  readonly headersTimeoutMs: number;
   readonly connections: Set<HotConnection>;
 }
 
@@ -54,9 +57,15 @@ export class HotConnection {
   /**
    * The client has not read the answers written so far (the socket's buffer is past its
    * high-water mark): pipelined requests wait for 'drain', as node:http's server and nginx
-   * wait. Answering on, a client that pipelines without reading grew apposd by 150 MB.
+   * wait. Answering on, each small answer was queued in apposd's memory for as long as the
+   * client sent requests and read nothing.
    */
   private draining = false;
+  /**
+   * Runs from the first bytes of a head the reads have not completed yet: past the headers
+   * timeout it is answered 408, as node:http answers a slow head.
+   */
+  private headTimer: NodeJS.Timeout | null = null;
   /** The exchange in flight, or null between requests. */
   current: InFlight | null = null;
   /** Requests taken on this connection. */
@@ -205,6 +214,13 @@ export class HotConnection {
       while (this.buf !== null && this.current === null && !this.draining && !this.gone) {
         const buf = this.buf;
         const head = this.edge.reader.head(buf);
+        // A head cut by a read's end (a large one, or pipelined requests): the next reads
+        // complete it. Handed to node:http, the whole connection took the slower path.
+        if (head === PARTIAL) {
+          this.headTimer ??= setTimeout(this.onHeadTimeout, this.edge.headersTimeoutMs);
+          return;
+        }
+        this.stopHeadTimer();
         const n = head === null ? 0 : head.raw.length;
         // Pipelined bytes node:http would refuse: it answers them all (400) from here.
         // Checked from the head on: a body (llhttp frames it) may come between the requests.
@@ -226,6 +242,19 @@ export class HotConnection {
       this.driving = false;
     }
   }
+
+  private stopHeadTimer(): void {
+    if (this.headTimer === null) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = null;
+  }
+
+  private readonly onHeadTimeout = (): void => {
+    this.headTimer = null;
+    if (this.gone) return;
+    this.release();
+    answerClientError(this.socket, 408);
+  };
 
   private checkRest(rest: Buffer): boolean {
     if (!this.checked) this.checked = this.edge.reader.wellFormed(rest);
@@ -249,6 +278,7 @@ export class HotConnection {
     if (this.gone) return;
     this.gone = true;
     this.sink = null;
+    this.stopHeadTimer();
     const s = this.socket;
     stopReading(s, this.onData);
     s.off('timeout', this.onTimeout);

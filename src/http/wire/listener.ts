@@ -22,6 +22,7 @@ export interface HotPathOptions {
   readonly maxHeaderBytes: number;
   readonly idleTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly headersTimeoutMs: number;
   readonly edge: () => Edge;
   readonly state: EdgeState;
   readonly states: UpstreamStates;
@@ -71,6 +72,7 @@ export function attachHotPath(server: Server, opts: HotPathOptions): HotPath {
     handOver: (socket) => nodeListener.call(server, socket),
     idleTimeoutMs: opts.idleTimeoutMs,
     keepAliveTimeoutMs: opts.keepAliveTimeoutMs,
+    headersTimeoutMs: opts.headersTimeoutMs,
     connections,
   };
   const bySocket = new WeakMap<Socket, HotConnection>();

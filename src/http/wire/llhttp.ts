@@ -87,14 +87,18 @@ export function headerValue(headers: readonly string[], name: string): string | 
   return out;
 }
 
+/** What HeadReader.head returns for a head that is valid so far and not yet complete. */
+export const PARTIAL = 'partial';
+
 /** What the connection reads requests with. */
 export interface HeadReader {
   /**
-   * Parses the head at the start of `buf` and stops after it. Returns the head, or null when
-   * `buf` is not a complete, valid head readable in one call (malformed, incomplete, more than
-   * 32 headers). It stops after the head, also for an upgrade: its body is never read.
+   * Parses the head at the start of `buf` and stops after it. Returns the head, PARTIAL when
+   * `buf` holds the start of a head with nothing wrong in it so far, or null when it is not a
+   * head the hot path reads (malformed, or more than 32 headers). It stops after the head, also
+   * for an upgrade: its body is never read.
    */
-  head(buf: Buffer): RequestHead | null;
+  head(buf: Buffer): RequestHead | typeof PARTIAL | null;
   /**
    * True unless the requests in `buf` (a head and what is pipelined after it, bodies included)
    * are malformed: node:http refuses a connection on such bytes before answering what came
@@ -157,7 +161,8 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
       split = false;
       parser.initialize(P.REQUEST, resource, maxHeaderBytes, 0);
       const n = parser.execute(buf);
-      if (typeof n !== 'number' || !found) return null;
+      if (typeof n !== 'number' || split) return null;
+      if (!found) return PARTIAL;
       const raw = buf.subarray(0, n);
       return { method, url, headers, versionMinor: minor, keepAlive, upgrade, raw };
     },
