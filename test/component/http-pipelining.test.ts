@@ -1,7 +1,7 @@
 // A client that pipelines requests and does not read the answers: the edge stops taking its
 // requests once the answers it owes fill the socket, on the hot path and on connections
 // node:http serves, and once the client reads, every answer arrives, in order. Answering on,
-// one such connection had apposd proxy 120,000 requests at once (RSS 65 -> 290 MB).
+// one such connection had apposd proxy 120,000 requests at once (RSS 65 -> 290-550 MB).
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,22 +47,12 @@ afterAll(async () => {
   await closeServer(upstream);
 });
 
-/**
- * Pipelined GETs `from` to `to` of `prefix`/p, each exactly 64 bytes long: a 64 KiB read then
- * ends where a request does, and the hot path keeps the connection (a head cut by a read's end
- * goes to node:http).
- */
+/** Pipelined GETs `from` to `to` of `prefix`/p. */
 function pipelined(prefix: string, from: number, to: number): string {
   let out = '';
-  for (let i = from; i < to; i++) {
-    const line = `GET ${prefix}/p?i=${i}&pad= HTTP/1.1\r\nHost: x\r\n\r\n`;
-    out += line.replace('&pad=', `&pad=${'_'.repeat(64 - line.length)}`);
-  }
+  for (let i = from; i < to; i++) out += `GET ${prefix}/p?i=${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
   return out;
 }
-
-/** Requests in the first write: 32 KiB, one loopback segment, so the first read is whole. */
-const FIRST = 512;
 
 /** Waits until the upstream's count has not moved for `quietMs`, and returns it. */
 async function settled(quietMs = 400): Promise<number> {
@@ -111,17 +101,15 @@ async function unreadThenRead(
   const client = connect(t.port, '127.0.0.1');
   client.pause();
   await new Promise<void>((r) => client.once('connect', r));
-  // The rest goes once the edge took the first: by its next read, it all arrived (64 KiB reads).
-  client.write(first + pipelined(prefix, 0, FIRST));
+  client.write(first + pipelined(prefix, 0, requests));
   try {
-    await waitFor(() => received > before || undefined, { what: 'the first request' });
-    client.write(pipelined(prefix, FIRST, requests));
     const taken = (await settled()) - before;
     // The answers owed fill the sockets' buffers; without backpressure all were taken.
     expect(taken).toBeLessThan(requests / 2);
     const urls = await readAnswers(client, answersBefore + requests);
-    const paths = urls.slice(answersBefore).map((u) => u.slice(0, u.indexOf('&')));
-    expect(paths).toEqual(Array.from({ length: requests }, (_, i) => `${prefix}/p?i=${i}`));
+    expect(urls.slice(answersBefore)).toEqual(
+      Array.from({ length: requests }, (_, i) => `${prefix}/p?i=${i}`),
+    );
     expect(received - before).toBe(answersBefore + requests);
   } finally {
     client.destroy();
