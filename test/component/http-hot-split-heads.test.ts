@@ -1,10 +1,12 @@
 // Request heads that arrive over several reads stay on the hot path (a large head over a real
 // network, pipelined requests cut by a read's end), and a head that takes longer than the
 // headers timeout from its first bytes is answered 408 and closed, as node:http answers it,
-// however often its bytes trickle in.
+// however often its bytes trickle in. The hot path parses such a head again from its start on
+// each read: one that keeps trickling goes to node:http, which parses on where it stopped.
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARTIAL_PARSE_BYTES } from '../../src/http/wire/connection.js';
 import { statusOf } from '../helpers/http-client.js';
 import {
   closeServer,
@@ -96,6 +98,28 @@ describe('heads over several reads', () => {
       const seen = [...c.text().matchAll(/seen (\/api\/p\d)/g)].map((m) => m[1]);
       expect(seen).toEqual(['/api/p0', '/api/p1', '/api/p2', '/api/p3', '/api/p4']);
       expect(events.counts.request - before).toBe(0);
+    } finally {
+      c.socket.destroy();
+    }
+  });
+
+  it('hands a head trickled over many reads to node:http, which answers it', async () => {
+    const before = events.counts.request;
+    const c = await client();
+    const pad = 'p'.repeat(4000);
+    const head = `GET /api/trickled HTTP/1.1\r\nHost: x\r\nX-Pad: ${pad}\r\n\r\n`;
+    // Parsed again on each read: 4 KB, then a byte at a time until that passes the bound.
+    const pieces = Math.ceil(PARTIAL_PARSE_BYTES / 4000) + 2;
+    try {
+      c.socket.write(head.slice(0, 4000));
+      await new Promise((r) => setTimeout(r, 5));
+      await trickle(c.socket, head.slice(4000, 4000 + pieces), 1, 2);
+      c.socket.write(head.slice(4000 + pieces));
+      await waitFor(() => c.text().includes('seen /api/trickled') || undefined, {
+        what: 'the answer',
+      });
+      expect(statusOf(c.text())).toBe(200);
+      expect(events.counts.request - before).toBe(1);
     } finally {
       c.socket.destroy();
     }

@@ -8,6 +8,13 @@ import { answerClientError } from './client-errors.js';
 import { youngGenerationBusy } from '../../young-generation.js';
 import { PARTIAL, type HeadReader, type RequestHead } from './llhttp.js';
 
+/**
+ * A head cut by a read's end is parsed again from its start when more arrives. Once the bytes
+ * parsed again for one head pass this, node:http takes the connection (it parses on from where
+ * it stopped): a head trickled a byte at a time would otherwise cost its length squared.
+ */
+export const PARTIAL_PARSE_BYTES = 64 * 1024;
+
 /** The exchange in flight on a connection, as the connection drives it. */
 export interface InFlight {
   /** The client went away: stop and free what the exchange holds. */
@@ -66,6 +73,8 @@ export class HotConnection {
    * timeout it is answered 408, as node:http answers a slow head.
    */
   private headTimer: NodeJS.Timeout | null = null;
+  /** Bytes parsed so far for the head not yet complete (see PARTIAL_PARSE_BYTES). */
+  private partialBytes = 0;
   /** The exchange in flight, or null between requests. */
   current: InFlight | null = null;
   /** Requests taken on this connection. */
@@ -217,9 +226,12 @@ export class HotConnection {
         // A head cut by a read's end (a large one, or pipelined requests): the next reads
         // complete it. Handed to node:http, the whole connection took the slower path.
         if (head === PARTIAL) {
-          this.headTimer ??= setTimeout(this.onHeadTimeout, this.edge.headersTimeoutMs);
+          this.partialBytes += buf.length;
+          if (this.partialBytes > PARTIAL_PARSE_BYTES) this.handOver();
+          else this.headTimer ??= setTimeout(this.onHeadTimeout, this.edge.headersTimeoutMs);
           return;
         }
+        this.partialBytes = 0;
         this.stopHeadTimer();
         const n = head === null ? 0 : head.raw.length;
         // Pipelined bytes node:http would refuse: it answers them all (400) from here.
