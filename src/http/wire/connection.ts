@@ -1,7 +1,9 @@
-// One client connection on the hot path: reads request heads at request boundaries with llhttp,
-// hands each to the dispatcher, answers pipelined requests strictly in order (reading pauses
-// while one is in flight), and gives the connection to node:http from the first request the
-// hot path declines, with that request's bytes and everything after them, in order.
+// One client connection on the hot path: reads request heads at request boundaries with llhttp
+// (a head cut by a read's end waits for the rest, 408 past the headers timeout), hands each to
+// the dispatcher, answers pipelined requests strictly in order (reading pauses while one is in
+// flight or the client leaves the answers unread), and gives the connection to node:http from
+// the first request the hot path declines, with that request's bytes and everything after them,
+// in order.
 import type { Socket } from 'node:net';
 import { readFrom, stopReading } from './accept.js';
 import { answerClientError } from './client-errors.js';

@@ -1,9 +1,9 @@
 // Pipelined requests on connections node:http serves, taken one at a time. node:http emits every
 // request of a read at once and reads on while the answers are still owed, so a client that
 // pipelines without reading had apposd proxy 120,000 requests at once on one connection (RSS
-// 65 -> 290-550 MB, seconds of CPU after it left). Here a connection's next request starts once the
-// answer before it is done, as nginx serves them, and the connection stops reading while a
-// read's worth of requests waits.
+// 65 -> 290-550 MB, seconds of CPU after it left). Here a connection's next request starts once
+// the answer before it is done and the client read what was written, as nginx serves them, and
+// the connection stops reading while PIPELINE_WAITING_MAX requests or more wait.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
