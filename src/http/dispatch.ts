@@ -45,7 +45,6 @@ const STATIC_HEADERS = [
   'range',
 ] as const;
 const STATIC_NAMES = new HeaderNames<number>(STATIC_HEADERS.map((name, i) => [name, i]));
-const STATIC_SLOTS = new Map<string, number>(STATIC_HEADERS.map((name, i) => [name, i]));
 
 /**
  * `head` as the static memory path reads it (repeated headers joined, as node:http does). The
@@ -65,7 +64,7 @@ function staticRequest(head: RequestHead): StaticRequest {
     method: head.method,
     url: head.url,
     header: (name) => {
-      const slot = STATIC_SLOTS.get(name);
+      const slot = STATIC_NAMES.get(name);
       return slot === undefined ? headerValue(h, name) : values[slot];
     },
   };

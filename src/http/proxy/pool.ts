@@ -7,6 +7,7 @@ import {
   HEAD_STOP,
   type LlhttpBinding,
   closeParser,
+  FlushedHeaders,
   type LlhttpParser,
 } from '../wire/llhttp.js';
 import { isName } from '../wire/header-names.js';
@@ -46,12 +47,7 @@ export class UpstreamConn {
   readonly socket: Socket;
   private readonly parser: LlhttpParser;
   private receiver: ResponseReceiver | null = null;
-  /**
-   * Header pairs llhttp handed over before the head completed: past 32 fields (and for a
-   * chunked body's trailers) the binding flushes them in pieces, and kOnHeadersComplete then
-   * gets none.
-   */
-  private flushed: string[] = [];
+  private readonly flushed = new FlushedHeaders();
   private answered = false;
   private noBody = false;
   private keepAlive = false;
@@ -85,7 +81,7 @@ export class UpstreamConn {
   ) {
     const P = pool.binding.HTTPParser;
     this.parser = new P();
-    this.parser[P.kOnHeaders] = this.onHeaders;
+    this.parser[P.kOnHeaders] = this.flushed.onHeaders;
     this.parser[P.kOnHeadersComplete] = this.onHeadersComplete;
     this.parser[P.kOnBody] = this.onBody;
     this.parser[P.kOnMessageComplete] = () => {
@@ -109,7 +105,7 @@ export class UpstreamConn {
     const P = this.pool.binding.HTTPParser;
     this.parser.initialize(P.RESPONSE, this, 0, 0);
     this.receiver = receiver;
-    this.flushed = [];
+    this.flushed.clear();
     this.answered = false;
     this.ended = false;
     this.noBody = noBody;
@@ -128,10 +124,6 @@ export class UpstreamConn {
     this.socket.destroy();
   }
 
-  private readonly onHeaders = (headers: string[]): void => {
-    for (const h of headers) this.flushed.push(h);
-  };
-
   private readonly onHeadersComplete = (
     _major: number,
     _minor: number,
@@ -143,8 +135,7 @@ export class UpstreamConn {
     _upgrade: boolean,
     keepAlive: boolean,
   ): number => {
-    const headers = given ?? this.flushed;
-    this.flushed = [];
+    const headers = this.flushed.take(given);
     if (status < 200) return HEAD_CONTINUE;
     // A second response after the one that ended: the upstream is confused.
     if (this.ended) {

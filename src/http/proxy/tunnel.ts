@@ -13,6 +13,7 @@ import {
   HEAD_CONTINUE,
   HEAD_STOP,
   closeParser,
+  FlushedHeaders,
   messageEnd,
   type LlhttpParser,
   type ParseError,
@@ -31,8 +32,7 @@ export interface TunnelLine {
 export class HotTunnel {
   private readonly upstream: Socket;
   private readonly parser: LlhttpParser;
-  /** Header pairs llhttp flushed before the head completed (more than 32). */
-  private flushed: string[] = [];
+  private readonly flushed = new FlushedHeaders();
   private headers: string[] = [];
   private statusLine = '';
   /** The upstream's final status (101 once switched), or 502/503/504; 0 while undecided. */
@@ -52,7 +52,7 @@ export class HotTunnel {
     const P = ctx.pool.binding.HTTPParser;
     this.parser = new P();
     this.parser.initialize(P.RESPONSE, this, 0, 0);
-    this.parser[P.kOnHeaders] = this.onHeaders;
+    this.parser[P.kOnHeaders] = this.flushed.onHeaders;
     this.parser[P.kOnHeadersComplete] = this.onHeadersComplete;
     this.parser[P.kOnBody] = this.parser[P.kOnExecute] = noop;
     this.parser[P.kOnMessageComplete] = this.onMessageComplete;
@@ -75,10 +75,6 @@ export class HotTunnel {
     up.write(sent, 'latin1');
   }
 
-  private readonly onHeaders = (headers: string[]): void => {
-    this.flushed.push(...headers);
-  };
-
   private readonly onHeadersComplete = (
     major: number,
     minor: number,
@@ -90,8 +86,7 @@ export class HotTunnel {
   ): number => {
     // The relayed answer's framing head: llhttp reads its body on.
     if (this.phase === 'relay') return HEAD_CONTINUE;
-    const all = headers ?? this.flushed;
-    this.flushed = [];
+    const all = this.flushed.take(headers);
     // Informational answers other than 101 are dropped, as node:http's client drops them.
     if (status < 200 && status !== 101) return HEAD_CONTINUE;
     this.status = status;

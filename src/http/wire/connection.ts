@@ -127,16 +127,19 @@ export class HotConnection {
       this.socket.once('drain', this.onDrain);
       return;
     }
-    this.drive();
-    if (this.current === null && !this.gone) this.socket.resume();
+    this.readOn();
   }
 
   private readonly onDrain = (): void => {
     this.draining = false;
-    if (this.gone) return;
+    if (!this.gone) this.readOn();
+  };
+
+  /** Takes the next request waiting, or reads for one. */
+  private readOn(): void {
     this.drive();
     if (this.current === null && !this.gone) this.socket.resume();
-  };
+  }
 
   /**
    * The exchange in flight reads its request's body: the bytes after the head go to `sink` as

@@ -51,6 +51,31 @@ export interface LlhttpBinding {
   };
 }
 
+/**
+ * The header pairs of a head llhttp's binding hands over in pieces: past 32 fields (and for a
+ * chunked body's trailers) it flushes them through kOnHeaders before the head completes, and
+ * kOnHeadersComplete then gets none. Set `onHeaders` as the parser's kOnHeaders.
+ */
+export class FlushedHeaders {
+  private pieces: string[] = [];
+
+  readonly onHeaders = (headers: string[]): void => {
+    for (const h of headers) this.pieces.push(h);
+  };
+
+  /** The head's pairs: `given` (kOnHeadersComplete's), or the pieces flushed; starts anew. */
+  take(given: string[] | undefined): string[] {
+    const all = given ?? this.pieces;
+    this.pieces = [];
+    return all;
+  }
+
+  /** Forgets what was flushed (trailers of the message before). */
+  clear(): void {
+    this.pieces = [];
+  }
+}
+
 /** `kOnHeadersComplete`'s answers: go on, the message has no body, stop after the head. */
 export const HEAD_CONTINUE = 0;
 export const HEAD_NO_BODY = 1;
