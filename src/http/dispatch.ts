@@ -45,6 +45,11 @@ const STATIC_HEADERS = [
   'range',
 ] as const;
 const STATIC_NAMES = new HeaderNames<number>(STATIC_HEADERS.map((name, i) => [name, i]));
+/**
+ * The same slots by the lower-case names memory.ts asks with: a Map of literals is faster here
+ * than STATIC_NAMES's letter compare (index.html, 6 interleaved rounds: 6.05 against 6.5 us user).
+ */
+const STATIC_SLOTS = new Map<string, number>(STATIC_HEADERS.map((name, i) => [name, i]));
 
 /**
  * `head` as the static memory path reads it (repeated headers joined, as node:http does). The
@@ -64,7 +69,7 @@ function staticRequest(head: RequestHead): StaticRequest {
     method: head.method,
     url: head.url,
     header: (name) => {
-      const slot = STATIC_NAMES.get(name);
+      const slot = STATIC_SLOTS.get(name);
       return slot === undefined ? headerValue(h, name) : values[slot];
     },
   };
