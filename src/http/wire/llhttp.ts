@@ -65,14 +65,18 @@ export class FlushedHeaders {
 
   /** The head's pairs: `given` (kOnHeadersComplete's), or the pieces flushed; starts anew. */
   take(given: string[] | undefined): string[] {
-    const all = given ?? this.pieces;
+    if (given !== undefined) {
+      this.clear();
+      return given;
+    }
+    const all = this.pieces;
     this.pieces = [];
     return all;
   }
 
-  /** Forgets what was flushed (trailers of the message before). */
+  /** Forgets what was flushed (trailers of the message before); allocates only if any was. */
   clear(): void {
-    this.pieces = [];
+    if (this.pieces.length > 0) this.pieces = [];
   }
 }
 
