@@ -32,7 +32,8 @@ import { attachHotPath } from './wire/listener.js';
 import { oneAtATime } from './wire/pipeline.js';
 import { createUpstreamProxy } from './proxy/fallback/undici.js';
 import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
-import { checkRequest, type Refusal } from './wire/request-target.js';
+import { isName } from './wire/header-names.js';
+import { absoluteForm, checkRequest, type Refusal } from './wire/request-target.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { StaticMemory } from './static/memory.js';
 import { lazyStaticFallback } from './static/fallback.js';
@@ -143,7 +144,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
 
   /** Answers requests the edge refuses before routing. */
   const admitted = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const checked = checkRequest(req.method ?? '', req.rawHeaders);
+    const checked = arrived(req);
     if (checked === undefined) return true;
     if (edge.accessLog) logWhenDone(access, req, res, pathOf(req.url ?? '/'), 'none');
     sendJson(res, checked.status, checked.body, checked.headers);
@@ -231,7 +232,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   server.on('upgrade', (req: IncomingMessage, duplex: Duplex, head: Buffer) => {
     const socket = duplex as Socket;
     socket.on('error', onSocketError);
-    const checked = checkRequest(req.method ?? '', req.rawHeaders);
+    const checked = arrived(req);
     if (checked !== undefined) {
       writeRawRefusal(socket, checked);
       return;
@@ -318,4 +319,27 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       forwarder.settings = settingsOf(http);
     },
   };
+}
+
+/**
+ * Checks `req` before routing (see checkRequest) and makes an absolute-form target origin-form,
+ * its authority standing for the Host from then on (RFC 9112 3.2.2), as nginx does; returns the
+ * refusal to answer instead. The hot path leaves such targets to node:http.
+ */
+function arrived(req: IncomingMessage): Refusal | undefined {
+  const checked = checkRequest(req.method ?? '', req.rawHeaders);
+  if (checked !== undefined) return checked;
+  const url = req.url ?? '/';
+  if (url.charCodeAt(0) === 47) return undefined;
+  const absolute = absoluteForm(url);
+  if (absolute === undefined) return undefined;
+  if ('status' in absolute) return absolute;
+  req.url = absolute.origin;
+  req.headers.host = absolute.authority;
+  const raw = req.rawHeaders;
+  let i = 0;
+  while (i < raw.length && !isName(raw[i]!, 'host')) i += 2;
+  if (i < raw.length) raw[i + 1] = absolute.authority;
+  else raw.push('Host', absolute.authority);
+  return undefined;
 }

@@ -2,7 +2,9 @@
 // an upstream path outside the route's prefix, duplicate or invalid Host is 400, TRACE and
 // CONNECT are 405, a non-101 answer to an upgrade is relayed well framed, the connection cap
 // closes idle keep-alive connections first and logs refusals once per interval, error bodies
-// carry no internal codes, and the upstream outcome sink hears ok and refused.
+// carry no internal codes, and the upstream outcome sink hears ok and refused. Also: an
+// absolute-form target is routed by its path with its authority as the Host, as nginx does,
+// and an encoded NUL in a path is 400.
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +113,43 @@ describe('Host', () => {
     const ok = await get('/api/hello', 'Host: example.com:8080\r\n');
     expect(statusOf(ok)).toBe(200);
     expect(ok).toContain('"host":"example.com:8080"');
+  });
+});
+
+describe('absolute-form targets (RFC 9112 3.2.2)', () => {
+  it('are routed by their path, their authority standing for the Host', async () => {
+    seen.length = 0;
+    const api = await get('http://example.com:8080/api/hello?x=1', 'Host: other\r\n');
+    expect(statusOf(api)).toBe(200);
+    expect(api).toContain('"url":"/api/hello?x=1","host":"example.com:8080"');
+    const pb = await get('HTTP://example.com/pb/a/../b', 'Host: other\r\n');
+    expect(pb).toContain('"url":"/b","host":"example.com"');
+    const page = await get('http://example.com/', 'Host: other\r\n');
+    expect(statusOf(page)).toBe(200);
+    expect(page).toContain('<!doctype html>');
+    expect(seen).toEqual(['/api/hello?x=1', '/b']);
+  });
+
+  it('answer 400 to a bad authority or scheme, and to a climb out of the prefix', async () => {
+    seen.length = 0;
+    for (const target of [
+      'http://user@example.com/api/hello',
+      'http:///api/hello',
+      'ftp://example.com/api/hello',
+      'http://example.com/api/../../x',
+    ]) {
+      expect(statusOf(await get(target)), target).toBe(400);
+    }
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('an encoded NUL in the path', () => {
+  it('is answered 400 and never forwarded', async () => {
+    seen.length = 0;
+    expect(statusOf(await get('/api/hello%00'))).toBe(400);
+    expect(statusOf(await get('/api/a%00b/c'))).toBe(400);
+    expect(seen).toEqual([]);
   });
 });
 

@@ -41,33 +41,21 @@ function needsWork(path: string): boolean {
   return false;
 }
 
-/** The origin-form target ("/x?y") of an absolute-form one, or null when it is neither. */
-function originFormOf(target: string): string | null {
-  if (target.charCodeAt(0) === SLASH) return target;
-  if (!target.startsWith('http://') && !target.startsWith('https://')) return null;
-  try {
-    const u = new URL(target);
-    return u.pathname + u.search;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * The request target with its path normalised: "." and ".." segments (also as %2e) removed,
- * the query kept as sent. Null when the target must be answered 400: not origin- or
- * absolute-form, ".." climbing above the root, or percent-encoding that is not valid UTF-8
- * (such as the overlong "%c0%ae").
+ * The origin-form request target with its path normalised: "." and ".." segments (also as %2e)
+ * removed, the query kept as sent. Null when the target must be answered 400: not origin-form
+ * (an absolute-form one is made origin-form on arrival, see absoluteForm), ".." climbing above
+ * the root, percent-encoding that is not valid UTF-8 (such as the overlong "%c0%ae"), or an
+ * encoded NUL ("%00"), which nginx refuses too.
  */
-export function normalizeTarget(target: string): string | null {
-  const origin = originFormOf(target);
-  if (origin === null) return null;
+export function normalizeTarget(origin: string): string | null {
+  if (origin.charCodeAt(0) !== SLASH) return null;
   const q = origin.indexOf('?');
   const path = q === -1 ? origin : origin.slice(0, q);
   if (!needsWork(path)) return origin;
   if (path.includes('%')) {
     try {
-      decodeURIComponent(path);
+      if (decodeURIComponent(path).includes('\0')) return null;
     } catch {
       return null;
     }
@@ -163,6 +151,16 @@ export function hostProblem(rawHeaders: readonly string[]): boolean {
   return false;
 }
 
+/** An absolute-form request target taken apart: its authority and its origin-form rest. */
+export interface AbsoluteTarget {
+  /** The host (and port) it names, which stands for the request's Host. */
+  readonly authority: string;
+  /** The path and query, as origin-form ("/x?y"). */
+  readonly origin: string;
+}
+
+const ABSOLUTE_SCHEMES: ReadonlySet<string> = new Set(['http', 'https']);
+
 /** A request the edge answers itself before routing. */
 export interface Refusal {
   readonly status: 400 | 405;
@@ -177,6 +175,30 @@ const NOT_ALLOWED: Refusal = {
   body: '{"error":"method_not_allowed"}',
   headers: ['Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
 };
+
+/**
+ * Takes an absolute-form target ("http://host:8080/x?y", RFC 9112 3.2.2: a server must accept
+ * it) apart: undefined when `target` is not one (origin-form, "*", or authority-form, which
+ * routing answers as before), and 400's refusal when its authority is not a valid host
+ * (userinfo, an empty one) or its scheme not http(s).
+ */
+export function absoluteForm(target: string): AbsoluteTarget | Refusal | undefined {
+  const colon = target.indexOf('://');
+  if (colon <= 0 || target.charCodeAt(0) === SLASH) return undefined;
+  if (!ABSOLUTE_SCHEMES.has(target.slice(0, colon).toLowerCase())) return BAD_REQUEST;
+  const rest = target.slice(colon + 3);
+  let end = 0;
+  while (end < rest.length && rest.charCodeAt(end) !== SLASH && rest.charCodeAt(end) !== 63) end++;
+  const authority = rest.slice(0, end);
+  if (authority === '' || !isValidHost(authority)) return BAD_REQUEST;
+  const origin =
+    end === rest.length
+      ? '/'
+      : rest.charCodeAt(end) === SLASH
+        ? rest.slice(end)
+        : `/${rest.slice(end)}`;
+  return { authority, origin };
+}
 
 /**
  * Checks a request's method and raw headers before routing: undefined when it may be routed,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMaxConnections } from '../../../src/http/wire/connection-limit.js';
 import {
+  absoluteForm,
   checkRequest,
   isValidHost,
   normalizeTarget,
@@ -34,10 +35,31 @@ describe('normalizeTarget', () => {
     expect(normalizeTarget('/a%zz')).toBeNull();
   });
 
-  it('takes absolute-form targets as their path and refuses other forms', () => {
-    expect(normalizeTarget('http://example.com/api/../x?y')).toBe('/x?y');
+  it('refuses targets that are not origin-form, and an encoded NUL', () => {
+    expect(normalizeTarget('http://example.com/api/x')).toBeNull();
     expect(normalizeTarget('*')).toBeNull();
     expect(normalizeTarget('example.com:443')).toBeNull();
+    expect(normalizeTarget('/api/a%00b')).toBeNull();
+    expect(normalizeTarget('/api/a%2500b')).toBe('/api/a%2500b');
+  });
+});
+
+describe('absoluteForm', () => {
+  it('takes an http(s) target apart into its authority and origin-form', () => {
+    expect(absoluteForm('http://example.com/api/../x?y')).toEqual({
+      authority: 'example.com',
+      origin: '/api/../x?y',
+    });
+    expect(absoluteForm('HTTPS://[::1]:8443')).toEqual({ authority: '[::1]:8443', origin: '/' });
+    expect(absoluteForm('http://h?q=1')).toEqual({ authority: 'h', origin: '/?q=1' });
+  });
+
+  it('leaves other forms alone and refuses a bad authority or scheme', () => {
+    for (const t of ['/x', '*', 'example.com:443', '/a://b'])
+      expect(absoluteForm(t), t).toBe(undefined);
+    for (const t of ['http://a@b/x', 'http:///x', 'http://a b/x', 'ftp://h/x', 'http://h#f/x']) {
+      expect(absoluteForm(t), t).toMatchObject({ status: 400 });
+    }
   });
 });
 

@@ -123,19 +123,9 @@ const POOL: UndiciPool.Options = {
 /** Request headers an upstream must not get from the client (hop-by-hop, or handled here). */
 const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'expect']);
 
-/** The origin-form path of a request target ("/x?y"), also for absolute-form targets. */
-function originForm(url: string): string {
-  if (url.charCodeAt(0) === 47) return url;
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
-}
-
 const pathFor = (req: IncomingMessage, target: ProxyTarget): string => {
-  const path = originForm(req.url ?? '/');
+  // Origin-form by now: absolute-form targets are taken apart on arrival (server.ts).
+  const path = req.url ?? '/';
   return target.basePath === '' ? path : target.basePath + path;
 };
 
