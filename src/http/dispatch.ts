@@ -242,7 +242,8 @@ export function createHotDispatch(
 ): (conn: HotConnection, head: RequestHead) => boolean {
   return (conn, head) => {
     if (head.upgrade) return takeUpgrade(opts, conn, head);
-    if (opts.proxy.state.closing || checkRequest(head.method, head.headers)) return false;
+    if (opts.proxy.state.closing || checkRequest(head.method, head.headers, head.versionMinor))
+      return false;
     const facts = factsOf(head.headers, head.versionMinor);
     const length = facts.length;
     if (Number.isNaN(length) || (!facts.hasHost && head.versionMinor >= 1)) return false;

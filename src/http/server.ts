@@ -147,7 +147,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     const checked = arrived(req);
     if (checked === undefined) return true;
     if (edge.accessLog) logWhenDone(access, req, res, pathOf(req.url ?? '/'), 'none');
-    sendJson(res, checked.status, checked.body, checked.headers);
+    sendJson(res, checked.status, checked.body, checked.headers, checked.close === true);
     return false;
   };
 
@@ -226,7 +226,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
   // CONNECT never reaches the request listener: without this node:http closes in silence.
   server.on('connect', (req: IncomingMessage, duplex: Duplex) => {
     duplex.on('error', onSocketError);
-    writeRawRefusal(duplex as Socket, checkRequest('CONNECT', req.rawHeaders) as Refusal);
+    writeRawRefusal(
+      duplex as Socket,
+      checkRequest('CONNECT', req.rawHeaders, req.httpVersionMinor) as Refusal,
+    );
   });
 
   server.on('upgrade', (req: IncomingMessage, duplex: Duplex, head: Buffer) => {
@@ -327,7 +330,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
  * refusal to answer instead. The hot path leaves such targets to node:http.
  */
 function arrived(req: IncomingMessage): Refusal | undefined {
-  const checked = checkRequest(req.method ?? '', req.rawHeaders);
+  const checked = checkRequest(req.method ?? '', req.rawHeaders, req.httpVersionMinor);
   if (checked !== undefined) return checked;
   const url = req.url ?? '/';
   if (url.charCodeAt(0) === 47) return undefined;

@@ -4,7 +4,7 @@
 // closes idle keep-alive connections first and logs refusals once per interval, error bodies
 // carry no internal codes, and the upstream outcome sink hears ok and refused. Also: an
 // absolute-form target is routed by its path with its authority as the Host, as nginx does,
-// and an encoded NUL in a path is 400.
+// an encoded NUL in a path is 400, and so is Transfer-Encoding in HTTP/1.0 (closed after).
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,22 @@ describe('an encoded NUL in the path', () => {
     seen.length = 0;
     expect(statusOf(await get('/api/hello%00'))).toBe(400);
     expect(statusOf(await get('/api/a%00b/c'))).toBe(400);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('Transfer-Encoding in HTTP/1.0', () => {
+  it('is answered 400 and closed: neither it nor what was pipelined after it is forwarded', async () => {
+    seen.length = 0;
+    const raw = await rawExchange(
+      t.port,
+      'POST /api/upload HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' +
+        'GET /api/next HTTP/1.1\r\nHost: x\r\n\r\n',
+      { keepOpen: true, timeoutMs: 5000 },
+    );
+    expect(statusOf(raw)).toBe(400);
+    expect(raw.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
     expect(seen).toEqual([]);
   });
 });

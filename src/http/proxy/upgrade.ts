@@ -59,7 +59,8 @@ function upgradeHead(head: RequestHead, path: string, ip: string): string | null
 export function takeUpgrade(opts: UpgradeOptions, conn: HotConnection, head: RequestHead): boolean {
   const ctx = opts.proxy;
   if (ctx.state.closing || head.method !== 'GET' || head.versionMinor < 1) return false;
-  if (head.url.charCodeAt(0) !== 47 || checkRequest(head.method, head.headers)) return false;
+  if (head.url.charCodeAt(0) !== 47 || checkRequest(head.method, head.headers, head.versionMinor))
+    return false;
   const path = pathOf(head.url);
   const entry = path === HEALTH_PATH ? undefined : opts.edge().match(path);
   const b = entry?.proxy;

@@ -58,6 +58,9 @@ export function oneAtATime(): Pipeline {
       socket.once('drain', () => next(socket, line));
       return;
     }
+    // An answer that closed the connection (Connection: close, a refusal of faulty framing)
+    // ends it: requests pipelined after it are never handled, as nginx reads no further.
+    if (socket.writableEnded || socket.destroyed) line.waiting.length = 0;
     let item = line.waiting.shift();
     // Requests of a connection that closed meanwhile are never answered.
     while (item !== undefined && (item[0].destroyed || item[1].destroyed)) {

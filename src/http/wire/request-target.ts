@@ -167,9 +167,12 @@ export interface Refusal {
   readonly body: string;
   /** Extra header lines' pairs, e.g. Allow. */
   readonly headers: readonly string[];
+  /** The connection closes after the answer: its framing cannot be trusted. */
+  readonly close?: true;
 }
 
 const BAD_REQUEST: Refusal = { status: 400, body: '{"error":"bad_request"}', headers: [] };
+const FAULTY_FRAMING: Refusal = { ...BAD_REQUEST, close: true };
 const NOT_ALLOWED: Refusal = {
   status: 405,
   body: '{"error":"method_not_allowed"}',
@@ -200,13 +203,26 @@ export function absoluteForm(target: string): AbsoluteTarget | Refusal | undefin
   return { authority, origin };
 }
 
+/** True when the raw header list ([name, value, ...]) has a `lower` header. */
+function hasHeader(rawHeaders: readonly string[], lower: string): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) if (isName(rawHeaders[i]!, lower)) return true;
+  return false;
+}
+
 /**
- * Checks a request's method and raw headers before routing: undefined when it may be routed,
- * else the refusal to answer (405 for TRACE and CONNECT, 400 for two Hosts or a bad one).
+ * Checks a request's method, version and raw headers before routing: undefined when it may be
+ * routed, else the refusal to answer (405 for TRACE and CONNECT, 400 for two Hosts or a bad
+ * one, and 400 closing the connection for Transfer-Encoding on HTTP/1.0, whose framing RFC 9112
+ * 6.1 says to treat as faulty: nginx refuses it too, node:http would read it chunked).
  */
-export function checkRequest(method: string, rawHeaders: readonly string[]): Refusal | undefined {
+export function checkRequest(
+  method: string,
+  rawHeaders: readonly string[],
+  versionMinor: number,
+): Refusal | undefined {
   if (REFUSED_METHODS.has(method)) return NOT_ALLOWED;
   if (hostProblem(rawHeaders)) return BAD_REQUEST;
+  if (versionMinor === 0 && hasHeader(rawHeaders, 'transfer-encoding')) return FAULTY_FRAMING;
   return undefined;
 }
 

@@ -86,10 +86,17 @@ describe('isValidHost', () => {
 
 describe('checkRequest', () => {
   it('answers 405 to TRACE and CONNECT, 400 to two Host headers', () => {
-    expect(checkRequest('TRACE', ['Host', 'x'])).toMatchObject({ status: 405 });
-    expect(checkRequest('CONNECT', ['Host', 'x'])).toMatchObject({ status: 405 });
-    expect(checkRequest('GET', ['Host', 'a', 'host', 'a'])).toMatchObject({ status: 400 });
-    expect(checkRequest('GET', ['Host', 'a'])).toBeUndefined();
+    expect(checkRequest('TRACE', ['Host', 'x'], 1)).toMatchObject({ status: 405 });
+    expect(checkRequest('CONNECT', ['Host', 'x'], 1)).toMatchObject({ status: 405 });
+    expect(checkRequest('GET', ['Host', 'a', 'host', 'a'], 1)).toMatchObject({ status: 400 });
+    expect(checkRequest('GET', ['Host', 'a'], 1)).toBeUndefined();
+  });
+
+  it('answers 400 and closes on Transfer-Encoding in HTTP/1.0 only', () => {
+    const te = ['Host', 'a', 'Transfer-Encoding', 'chunked'];
+    expect(checkRequest('POST', te, 0)).toMatchObject({ status: 400, close: true });
+    expect(checkRequest('POST', te, 1)).toBeUndefined();
+    expect(checkRequest('POST', ['Host', 'a', 'Content-Length', '3'], 0)).toBeUndefined();
   });
 });
 
