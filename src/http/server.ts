@@ -33,7 +33,14 @@ import { oneAtATime } from './wire/pipeline.js';
 import { createUpstreamProxy } from './proxy/fallback/undici.js';
 import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
 import { isName } from './wire/header-names.js';
-import { absoluteForm, checkRequest, type Refusal } from './wire/request-target.js';
+import {
+  absoluteForm,
+  checkRequest,
+  takesUpgrade,
+  withoutUpgrade,
+  type Refusal,
+} from './wire/request-target.js';
+import { handToNodeHttp } from './wire/connection.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { StaticMemory } from './static/memory.js';
 import { lazyStaticFallback } from './static/fallback.js';
@@ -103,6 +110,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     // fifth of every 1 s. Short test timeouts keep their own interval.
     connectionsCheckingInterval: Math.min(5000, limits.headersTimeoutMs),
   });
+  // node:http's own, the only one yet: the hot path hands connections to it, and so does an
+  // upgrade the edge ignores (served as a plain request).
+  const [nodeConnection] = server.listeners('connection') as [(socket: Socket) => void];
+  const toNodeHttp = (socket: Socket): void => nodeConnection.call(server, socket);
   const maxConnections =
     opts.http.maxConnections ??
     (opts.fdLimit === undefined ? undefined : defaultMaxConnections(opts.fdLimit));
@@ -198,6 +209,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     opts.llhttp &&
     attachHotPath(server, {
       binding: opts.llhttp,
+      nodeConnection,
       maxHeaderBytes: limits.maxHeaderBytes,
       idleTimeoutMs: server.timeout,
       keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
@@ -234,6 +246,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
 
   server.on('upgrade', (req: IncomingMessage, duplex: Duplex, head: Buffer) => {
     const socket = duplex as Socket;
+    if (!takesUpgrade(req.httpVersionMinor, req.rawHeaders)) {
+      readAgainWithoutUpgrade(req, socket, head, toNodeHttp);
+      return;
+    }
     socket.on('error', onSocketError);
     const checked = arrived(req);
     if (checked !== undefined) {
@@ -345,4 +361,32 @@ function arrived(req: IncomingMessage): Refusal | undefined {
   if (i < raw.length) raw[i + 1] = absolute.authority;
   else raw.push('Host', absolute.authority);
   return undefined;
+}
+
+/**
+ * Serves a request whose Upgrade the edge does not take up (h2c, say) as a plain one: node:http
+ * reads it again without the Upgrade, with what came after it, once the answer in flight on the
+ * connection (pipelined before it) is done. node:http let go of the connection to emit
+ * 'upgrade': its next answer would wait for ever behind one it no longer tracks.
+ */
+function readAgainWithoutUpgrade(
+  req: IncomingMessage,
+  socket: Socket,
+  after: Buffer,
+  toNodeHttp: (socket: Socket) => void,
+): void {
+  const plain = withoutUpgrade(
+    req.method ?? 'GET',
+    req.url ?? '/',
+    req.httpVersionMinor,
+    req.rawHeaders,
+  );
+  const bytes = after.length > 0 ? Buffer.concat([plain, after]) : plain;
+  const inFlight = responseOf(socket);
+  if (inFlight === null) handToNodeHttp(socket, bytes, toNodeHttp);
+  else {
+    inFlight.once('close', () => {
+      if (!socket.destroyed) handToNodeHttp(socket, bytes, toNodeHttp);
+    });
+  }
 }

@@ -11,6 +11,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'proxy-connection',
   'transfer-encoding',
   'upgrade',
+  // h2c's, with the Upgrade the edge ignores (RFC 9113 3.2.1: connection-specific).
+  'http2-settings',
 ]);
 
 /** What forwardHead does with a header, by its lower-cased name. */

@@ -26,30 +26,26 @@ const DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...FORWARDED]);
 
 /**
  * The head sent upstream for a websocket upgrade `head` (X-Forwarded-*, Host kept, `path` as
- * its target, Upgrade and Connection: upgrade), or null when it is not one the hot path takes
- * (a body, Expect, no Host, an Upgrade other than one `websocket`).
+ * its target, Upgrade: websocket and Connection: upgrade), or null when it is not one the hot
+ * path takes (a body, Expect, no Host).
  */
 function upgradeHead(head: RequestHead, path: string, ip: string): string | null {
   const h = head.headers;
   let out = `GET ${path} HTTP/1.1\r\n`;
   let prior = '';
   let host: string | undefined;
-  let upgrade: string | undefined;
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i]!;
     const value = h[i + 1]!;
     const lower = name.toLowerCase();
     if (lower === 'x-forwarded-for') prior = prior === '' ? value : `${prior}, ${value}`;
-    else if (lower === 'upgrade') {
-      if (upgrade !== undefined) return null;
-      upgrade = value;
-    } else if (lower === 'transfer-encoding' || lower === 'expect') return null;
+    else if (lower === 'transfer-encoding' || lower === 'expect') return null;
     else if (lower === 'content-length' && value !== '0') return null;
     else if (lower === 'host') host = value;
     if (!DROPPED.has(lower)) out += `${name}: ${value}\r\n`;
   }
-  if (host === undefined || upgrade?.toLowerCase() !== 'websocket') return null;
-  return `${out}${forwardedLines(prior, ip, host)}upgrade: ${upgrade}\r\nconnection: upgrade\r\n\r\n`;
+  if (host === undefined) return null;
+  return `${out}${forwardedLines(prior, ip, host)}upgrade: websocket\r\nconnection: upgrade\r\n\r\n`;
 }
 
 /**
@@ -58,7 +54,8 @@ function upgradeHead(head: RequestHead, path: string, ip: string): string | null
  */
 export function takeUpgrade(opts: UpgradeOptions, conn: HotConnection, head: RequestHead): boolean {
   const ctx = opts.proxy;
-  if (ctx.state.closing || head.method !== 'GET' || head.versionMinor < 1) return false;
+  // head.upgrade: HTTP/1.1 asking for websocket alone (takesUpgrade).
+  if (ctx.state.closing || head.method !== 'GET') return false;
   if (head.url.charCodeAt(0) !== 47 || checkRequest(head.method, head.headers, head.versionMinor))
     return false;
   const path = pathOf(head.url);

@@ -52,6 +52,23 @@ interface HandleSocket extends Socket {
   _handle?: { _consumed?: boolean } | null;
 }
 
+/**
+ * Gives `socket` to node:http's connection listener `listen`, which reads `bytes` (when given)
+ * before anything still unread on it.
+ */
+export function handToNodeHttp(
+  socket: Socket,
+  bytes: Buffer | null,
+  listen: (socket: Socket) => void,
+): void {
+  const s = socket as HandleSocket;
+  if (bytes !== null) s.unshift(bytes);
+  // node:http would read the handle natively, ahead of the bytes unshifted here.
+  if (s._handle) s._handle._consumed = true;
+  listen(s);
+  if (s.isPaused()) s.resume();
+}
+
 /** A client connection served without IncomingMessage/ServerResponse. */
 export class HotConnection {
   private buf: Buffer | null = null;
@@ -280,15 +297,11 @@ export class HotConnection {
 
   /** node:http takes the connection from the unread bytes on. */
   private handOver(): void {
-    const s = this.socket as HandleSocket;
     this.release();
-    s.setTimeout(0);
-    if (this.buf !== null) s.unshift(this.buf);
+    this.socket.setTimeout(0);
+    const buf = this.buf;
     this.buf = null;
-    // node:http would read the handle natively, ahead of the bytes unshifted here.
-    if (s._handle) s._handle._consumed = true;
-    this.edge.handOver(s);
-    if (s.isPaused()) s.resume();
+    handToNodeHttp(this.socket, buf, this.edge.handOver);
   }
 
   private release(): void {

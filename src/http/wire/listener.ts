@@ -19,6 +19,8 @@ import { UpstreamPool } from '../proxy/pool.js';
 /** What the hot path needs from the server. */
 export interface HotPathOptions {
   readonly binding: LlhttpBinding;
+  /** node:http's own 'connection' listener (unbound): it takes the connections handed over. */
+  readonly nodeConnection: (socket: Socket) => void;
   readonly maxHeaderBytes: number;
   readonly idleTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
@@ -45,7 +47,7 @@ export interface HotPath {
 
 /** Takes over `server`'s connections (node:http keeps those handed to it). */
 export function attachHotPath(server: Server, opts: HotPathOptions): HotPath {
-  const [nodeListener] = server.listeners('connection').slice(-1) as [(s: Socket) => void];
+  const nodeListener = opts.nodeConnection;
   server.off('connection', nodeListener);
   const pool = new UpstreamPool(opts.binding);
   const connections = new Set<HotConnection>();

@@ -1,6 +1,7 @@
 // The shape of Node's llhttp binding (`process.binding('http_parser')`, obtained by main.ts and
 // injected): the parser class, its callback slots, and one request head read from it.
 import { isName } from './header-names.js';
+import { takesUpgrade } from './request-target.js';
 
 /** What execute() returns on bad input: where it stopped (one past the byte refused). */
 export type ParseError = Error & { bytesParsed: number };
@@ -94,8 +95,9 @@ export interface RequestHead {
   readonly versionMinor: number;
   readonly keepAlive: boolean;
   /**
-   * An upgrade (or CONNECT), as llhttp and node:http read it: the bytes after the head belong
-   * to the tunnel, not to HTTP.
+   * An upgrade the edge takes up (takesUpgrade: websocket): the bytes after the head belong to
+   * the tunnel, not to HTTP. Those llhttp flags and the edge ignores (h2c, CONNECT) are false:
+   * served as plain requests.
    */
   readonly upgrade: boolean;
   /** The head's bytes (for a hand-over to node:http). */
@@ -175,7 +177,7 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
       headers = rawHeaders;
       minor = versionMinor;
       keepAlive = isKeepAlive;
-      upgrade = isUpgrade;
+      upgrade = isUpgrade && takesUpgrade(versionMinor, rawHeaders);
     }
     return HEAD_STOP;
   };

@@ -1,6 +1,7 @@
 // What the edge checks in a request line and Host header before routing: the path normalised
 // (RFC 3986 remove_dot_segments, percent-encoded dots included) so no request reaches an
-// upstream path outside its route's prefix, one valid Host, and the methods it refuses.
+// upstream path outside its route's prefix, one valid Host, the methods it refuses, and the
+// one Upgrade it takes up (websocket; any other is ignored).
 import { isName } from './header-names.js';
 
 /** Methods answered 405 on every path: TRACE echoes credentials, CONNECT tunnels. */
@@ -149,6 +150,57 @@ export function hostProblem(rawHeaders: readonly string[]): boolean {
     seen = true;
   }
   return false;
+}
+
+/**
+ * True when the edge takes up a request's Upgrade: HTTP/1.1 asking for the one protocol it
+ * tunnels, websocket. Any other is ignored and the request served as a plain one, as nginx
+ * serves it: curl --http2's h2c, an Upgrade in HTTP/1.0 (which RFC 9110 7.8 says to ignore),
+ * two protocols or two Upgrade headers.
+ */
+export function takesUpgrade(versionMinor: number, rawHeaders: readonly string[]): boolean {
+  if (versionMinor < 1) return false;
+  let found = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (!isName(rawHeaders[i]!, 'upgrade')) continue;
+    if (found || rawHeaders[i + 1]!.trim().toLowerCase() !== 'websocket') return false;
+    found = true;
+  }
+  return found;
+}
+
+/** Headers that belong to an Upgrade the edge ignores (HTTP2-Settings: h2c's, RFC 9113 3.2.1). */
+const UPGRADE_HEADERS: ReadonlySet<string> = new Set(['upgrade', 'http2-settings']);
+
+/**
+ * A request head again, as node:http would read it, without the Upgrade it asked for: its
+ * Upgrade and HTTP2-Settings headers dropped, and those tokens dropped from its Connection
+ * (its close or keep-alive kept). The parts were parsed by llhttp (node:http's), so each goes
+ * back as it came.
+ */
+export function withoutUpgrade(
+  method: string,
+  target: string,
+  versionMinor: number,
+  rawHeaders: readonly string[],
+): Buffer {
+  let head = `${method} ${target} HTTP/1.${versionMinor}\r\n`;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (UPGRADE_HEADERS.has(lower)) continue;
+    let value = rawHeaders[i + 1]!;
+    if (lower === 'connection') {
+      value = value
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '' && !UPGRADE_HEADERS.has(t.toLowerCase()))
+        .join(', ');
+      if (value === '') continue;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return Buffer.from(`${head}\r\n`, 'latin1');
 }
 
 /** An absolute-form request target taken apart: its authority and its origin-form rest. */

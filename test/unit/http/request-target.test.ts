@@ -6,6 +6,8 @@ import {
   isValidHost,
   normalizeTarget,
   proxyTarget,
+  takesUpgrade,
+  withoutUpgrade,
 } from '../../../src/http/wire/request-target.js';
 
 describe('normalizeTarget', () => {
@@ -117,5 +119,41 @@ describe('defaultMaxConnections', () => {
     expect(defaultMaxConnections(20_000)).toBe(9872);
     expect(defaultMaxConnections(1024)).toBe(384);
     expect(defaultMaxConnections(100)).toBe(64);
+  });
+});
+
+describe('takesUpgrade', () => {
+  it('takes HTTP/1.1 asking for websocket alone, and no other upgrade', () => {
+    expect(takesUpgrade(1, ['Host', 'x', 'Upgrade', 'websocket'])).toBe(true);
+    expect(takesUpgrade(1, ['upgrade', ' WebSocket '])).toBe(true);
+    expect(takesUpgrade(0, ['Upgrade', 'websocket'])).toBe(false);
+    expect(takesUpgrade(1, ['Upgrade', 'h2c'])).toBe(false);
+    expect(takesUpgrade(1, ['Upgrade', 'websocket, h2c'])).toBe(false);
+    expect(takesUpgrade(1, ['Upgrade', 'websocket', 'Upgrade', 'websocket'])).toBe(false);
+    expect(takesUpgrade(1, ['Host', 'x'])).toBe(false);
+  });
+});
+
+describe('withoutUpgrade', () => {
+  it('writes the head again without its Upgrade, the other Connection tokens kept', () => {
+    const head = (raw: string[]): string =>
+      withoutUpgrade('GET', '/x?y', 1, raw).toString('latin1');
+    expect(
+      head([
+        'Host',
+        'x',
+        'Connection',
+        'Upgrade, HTTP2-Settings, close',
+        'Upgrade',
+        'h2c',
+        'HTTP2-Settings',
+        'AAM',
+        'Accept',
+        '*/*',
+      ]),
+    ).toBe('GET /x?y HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: */*\r\n\r\n');
+    expect(head(['Host', 'x', 'connection', 'upgrade', 'upgrade', 'h2c'])).toBe(
+      'GET /x?y HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
   });
 });
