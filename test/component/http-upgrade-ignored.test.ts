@@ -14,11 +14,14 @@ import {
   type TestEdge,
 } from '../helpers/http-edge.js';
 import { DASHBOARD_DIR } from '../helpers/http-upstreams.js';
+import { countNodeHttp } from '../helpers/node-http-events.js';
 
 /** What the upstream was sent: path and headers, in order. */
 const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
 let upstream: Server;
 let t: TestEdge;
+/** node:http's events on the edge's server (not the upstream's). */
+const events = countNodeHttp((server) => server !== upstream);
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -38,6 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  events.restore();
   await t?.close();
   await closeServer(upstream);
 });
@@ -62,6 +66,7 @@ function expectPlain(headers: IncomingHttpHeaders): void {
 describe('an upgrade the edge does not take up', () => {
   it('is served as a plain request on proxy, websocket and static routes, keep-alive kept', async () => {
     seen.length = 0;
+    const before = { ...events.counts };
     const raw = await rawExchange(
       t.port,
       h2c('/api/a') + h2c('/ws/b') + h2c('/') + h2c('/api/last', true),
@@ -71,6 +76,8 @@ describe('an upgrade the edge does not take up', () => {
     expect(raw).toContain('<!doctype html>');
     expect(seen.map((s) => s.url)).toEqual(['/api/a', '/ws/b', '/api/last']);
     for (const s of seen) expectPlain(s.headers);
+    // All on the hot path: node:http saw neither a request nor an upgrade.
+    expect(events.counts).toEqual(before);
   });
 
   it('is ignored in HTTP/1.0, websocket included (RFC 9110 7.8)', async () => {
