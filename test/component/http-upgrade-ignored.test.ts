@@ -4,6 +4,7 @@
 // and cut the connection on websocket ones. An Upgrade in HTTP/1.0 is ignored too (RFC 9110
 // 7.8), on the hot path and on connections node:http serves.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange } from '../helpers/http-client.js';
 import {
@@ -108,5 +109,19 @@ describe('an upgrade the edge does not take up', () => {
     expect(statuses(raw)).toEqual([206, 200, 200, 200]);
     expect(seen.map((s) => s.url)).toEqual(['/api/one', '/ws/two', '/api/three']);
     for (const s of seen) expectPlain(s.headers);
+  });
+
+  it('survives a client that resets while the answer before it is still owed', async () => {
+    const socket = connect(t.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => undefined);
+    // The range goes to node:http (a slow first answer); the h2c request waits behind it.
+    socket.write(
+      'GET /index.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-4\r\n\r\n' + h2c('/api/reset'),
+    );
+    socket.resetAndDestroy();
+    await new Promise((resolve) => socket.once('close', resolve));
+    const raw = await rawExchange(t.port, h2c('/api/after', true), { keepOpen: true });
+    expect(statuses(raw)).toEqual([200]);
   });
 });
