@@ -23,6 +23,15 @@ type ReadSink = (chunk: Buffer) => void;
 /** The sockets built here, with their sink (null: pushed to the Readable). */
 const sinks = new WeakMap<Socket, ReadSink | null>();
 
+/**
+ * What a client socket may have queued before its writes say "wait": 64 KiB, where Node's
+ * default is 16. An answer past the mark makes the connection wait for 'drain' before reading
+ * on (wire/connection.ts), which each of the dashboard's 48 KiB assets paid: edge-only, 5
+ * interleaved rounds, 57.8k -> 59.1k req/s, 7.4 -> 6.9 us user a request. A slow reader's
+ * proxied body is held to the same mark (nginx's proxy_buffers hold 64 KiB too).
+ */
+const WRITE_MARK = 64 * 1024;
+
 /** net's accept callback, as libuv's server handle calls it. */
 type OnConnection = (this: unknown, err: number, clientHandle: unknown) => void;
 
@@ -70,7 +79,7 @@ export function acceptWithReadCallback(server: Server): boolean {
       readable: true,
       writable: true,
       readableHighWaterMark: s.highWaterMark,
-      writableHighWaterMark: s.highWaterMark,
+      writableHighWaterMark: s.highWaterMark ?? WRITE_MARK,
       onread: { buffer: shared, callback: (n: number) => onRead(socket, n) },
     } as ConstructorParameters<typeof Socket>[0]);
     sinks.set(socket, null);
