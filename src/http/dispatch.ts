@@ -19,7 +19,6 @@ import { headLines } from './wire/head-lines.js';
 import { headerValue, type RequestHead } from './wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './proxy/forward.js';
 import { CHUNKED } from './proxy/request-body.js';
-import { ONE_WRITE_BYTES } from './proxy/respond.js';
 import { takeUpgrade } from './proxy/upgrade.js';
 
 /** What the dispatcher reads per request. */
@@ -112,14 +111,22 @@ function headOf(a: StaticAnswer, keepAlive: boolean): string {
 }
 
 /**
- * Writes a static answer: a small one in one write of one buffer, a larger one as its head and
- * the cached body in one writev, the body uncopied.
+ * Static bodies up to this size go out with their head in one buffer, kept for the next answer
+ * (each such body is held twice). One write of one buffer costs less than a writev of two: on
+ * the dashboard's 48 KiB asset, edge-only, 5 interleaved rounds, 54.3k -> 58.6k req/s, 7.7 ->
+ * 6.9 us user and 10.7 -> 10.0 us kernel a request (with 16 KiB here, as proxied answers have).
+ */
+const WHOLE_BYTES = 64 * 1024;
+
+/**
+ * Writes a static answer: one up to WHOLE_BYTES in one write of one buffer, a larger one as its
+ * head and the cached body in one writev, the body uncopied.
  */
 function writeAnswer(socket: Socket, a: StaticAnswer, keepAlive: boolean): void {
   const wire = wireOf(a);
   const k = keepAlive ? 1 : 0;
   const body = a.body;
-  if (body !== undefined && body.length <= ONE_WRITE_BYTES) {
+  if (body !== undefined && body.length <= WHOLE_BYTES) {
     let whole = wire.wholes[k];
     if (whole === undefined) {
       whole = Buffer.concat([Buffer.from(headOf(a, keepAlive), 'latin1'), body]);
