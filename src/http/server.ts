@@ -35,6 +35,7 @@ import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
 import { isName } from './wire/header-names.js';
 import {
   absoluteForm,
+  checkHandshake,
   checkRequest,
   takesUpgrade,
   withoutUpgrade,
@@ -251,7 +252,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
       return;
     }
     socket.on('error', onSocketError);
-    const checked = arrived(req);
+    const checked = arrived(req) ?? checkHandshake(req.method ?? '');
     if (checked !== undefined) {
       writeRawRefusal(socket, checked);
       return;

@@ -2,7 +2,8 @@
 // as a plain one and the connection goes on. `curl --http2 http://...` asks every request to
 // switch to h2c (Connection: Upgrade, HTTP2-Settings): the edge answered 404 on plain routes
 // and cut the connection on websocket ones. An Upgrade in HTTP/1.0 is ignored too (RFC 9110
-// 7.8), on the hot path and on connections node:http serves.
+// 7.8), on the hot path and on connections node:http serves. A websocket handshake that is not
+// a GET is answered 400 (it was closed without a word).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,5 +124,20 @@ describe('an upgrade the edge does not take up', () => {
     await new Promise((resolve) => socket.once('close', resolve));
     const raw = await rawExchange(t.port, h2c('/api/after', true), { keepOpen: true });
     expect(statuses(raw)).toEqual([200]);
+  });
+});
+
+describe('a websocket handshake that is not a GET', () => {
+  it('is answered 400 and closed (RFC 6455 4.2.1), never forwarded', async () => {
+    seen.length = 0;
+    const raw = await rawExchange(
+      t.port,
+      'POST /ws/chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+        'Content-Length: 0\r\n\r\n',
+      { keepOpen: true },
+    );
+    expect(statuses(raw)).toEqual([400]);
+    expect(seen).toEqual([]);
   });
 });

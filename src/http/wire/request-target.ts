@@ -255,6 +255,15 @@ export function absoluteForm(target: string): AbsoluteTarget | Refusal | undefin
   return { authority, origin };
 }
 
+/**
+ * Checks a websocket upgrade the edge takes up (takesUpgrade) before routing: its handshake must
+ * be a GET (RFC 6455 4.1); another method is answered 400, as RFC 6455 4.2.1 asks, where node:http
+ * hands it on and the edge closed it without a word.
+ */
+export function checkHandshake(method: string): Refusal | undefined {
+  return method === 'GET' ? undefined : BAD_REQUEST;
+}
+
 /** True when the raw header list ([name, value, ...]) has a `lower` header. */
 function hasHeader(rawHeaders: readonly string[], lower: string): boolean {
   for (let i = 0; i < rawHeaders.length; i += 2) if (isName(rawHeaders[i]!, lower)) return true;

@@ -275,10 +275,7 @@ export function createUpstreamProxy(): UpstreamProxy {
       (req as ProxiedRequest)[kCall]?.abort();
     },
     ws(req, socket, head, target, exchange) {
-      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-        socket.destroy();
-        return;
-      }
+      // A GET asking for websocket alone: server.ts answered any other before routing.
       setupSocket(socket);
       if (head.length > 0) socket.unshift(head);
       const options: RequestOptions = {
