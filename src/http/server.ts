@@ -366,9 +366,10 @@ function arrived(req: IncomingMessage): Refusal | undefined {
 
 /**
  * Serves a request whose Upgrade the edge does not take up (h2c, say) as a plain one: node:http
- * reads it again without the Upgrade, with what came after it, once the answer in flight on the
- * connection (pipelined before it) is done. node:http let go of the connection to emit
- * 'upgrade': its next answer would wait for ever behind one it no longer tracks.
+ * reads it again without the Upgrade, with what came after it, once no answer pipelined before
+ * it is in flight. node:http let go of the connection to emit 'upgrade': its next answer would
+ * wait for ever behind one it no longer tracks. Each answer done hands the socket to the next
+ * one node:http still owes, so the wait goes on until none is left.
  */
 function readAgainWithoutUpgrade(
   req: IncomingMessage,
@@ -383,11 +384,11 @@ function readAgainWithoutUpgrade(
     req.rawHeaders,
   );
   const bytes = after.length > 0 ? Buffer.concat([plain, after]) : plain;
-  const inFlight = responseOf(socket);
-  if (inFlight === null) handToNodeHttp(socket, bytes, toNodeHttp);
-  else {
-    inFlight.once('close', () => {
-      if (!socket.destroyed) handToNodeHttp(socket, bytes, toNodeHttp);
-    });
-  }
+  const whenFree = (): void => {
+    if (socket.destroyed) return;
+    const inFlight = responseOf(socket);
+    if (inFlight === null) handToNodeHttp(socket, bytes, toNodeHttp);
+    else inFlight.once('close', whenFree);
+  };
+  whenFree();
 }
