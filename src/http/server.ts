@@ -245,10 +245,16 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     );
   });
 
-  server.on('upgrade', (req: IncomingMessage, duplex: Duplex, head: Buffer) => {
-    const socket = duplex as Socket;
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     if (!takesUpgrade(req.httpVersionMinor, req.rawHeaders)) {
-      readAgainWithoutUpgrade(req, socket, head, toNodeHttp);
+      // Not one the edge takes up (h2c, say): node:http reads the request again without it.
+      const plain = withoutUpgrade(
+        req.method ?? 'GET',
+        req.url ?? '/',
+        req.httpVersionMinor,
+        req.rawHeaders,
+      );
+      handToNodeHttp(socket, head.length > 0 ? Buffer.concat([plain, head]) : plain, toNodeHttp);
       return;
     }
     socket.on('error', onSocketError);
@@ -277,6 +283,14 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
     socket.once('close', () => state.longLived.delete(socket));
     const up = forwarder.upgrade(req, socket, head, entry.proxy);
     if (up) socket.prependOnceListener('close', () => (status = up.status));
+  };
+
+  // node:http lets go of a connection to emit 'upgrade', also while answers pipelined before
+  // the upgrade are still owed: its answer (a 101, a refusal, the request read again without
+  // it) waits for theirs, or it went out ahead of them.
+  server.on('upgrade', (req: IncomingMessage, duplex: Duplex, head: Buffer) => {
+    const socket = duplex as Socket;
+    whenNoAnswerOwed(socket, () => onUpgrade(req, socket, head));
   });
 
   let closed: Promise<void> | undefined;
@@ -365,30 +379,13 @@ function arrived(req: IncomingMessage): Refusal | undefined {
 }
 
 /**
- * Serves a request whose Upgrade the edge does not take up (h2c, say) as a plain one: node:http
- * reads it again without the Upgrade, with what came after it, once no answer pipelined before
- * it is in flight. node:http let go of the connection to emit 'upgrade': its next answer would
- * wait for ever behind one it no longer tracks. Each answer done hands the socket to the next
- * one node:http still owes, so the wait goes on until none is left.
+ * Runs `fn` once `socket` has no answer in flight that node:http still owes (at once when it has
+ * none). node:http hands the socket to the next answer it owes as each is done, so the wait goes
+ * on until none is left; a connection closed meanwhile runs nothing.
  */
-function readAgainWithoutUpgrade(
-  req: IncomingMessage,
-  socket: Socket,
-  after: Buffer,
-  toNodeHttp: (socket: Socket) => void,
-): void {
-  const plain = withoutUpgrade(
-    req.method ?? 'GET',
-    req.url ?? '/',
-    req.httpVersionMinor,
-    req.rawHeaders,
-  );
-  const bytes = after.length > 0 ? Buffer.concat([plain, after]) : plain;
-  const whenFree = (): void => {
-    if (socket.destroyed) return;
-    const inFlight = responseOf(socket);
-    if (inFlight === null) handToNodeHttp(socket, bytes, toNodeHttp);
-    else inFlight.once('close', whenFree);
-  };
-  whenFree();
+function whenNoAnswerOwed(socket: Socket, fn: () => void): void {
+  if (socket.destroyed) return;
+  const inFlight = responseOf(socket);
+  if (inFlight === null) fn();
+  else inFlight.once('close', () => whenNoAnswerOwed(socket, fn));
 }

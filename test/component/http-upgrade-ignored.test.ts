@@ -3,9 +3,10 @@
 // switch to h2c (Connection: Upgrade, HTTP2-Settings): the edge answered 404 on plain routes
 // and cut the connection on websocket ones. An Upgrade in HTTP/1.0 is ignored too (RFC 9110
 // 7.8), on the hot path and on connections node:http serves. A websocket handshake that is not
-// a GET is answered 400 (it was closed without a word).
+// a GET is answered 400 (it was closed without a word), and an upgrade pipelined behind
+// answers still owed is answered after them (the 101 went out first).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange } from '../helpers/http-client.js';
 import {
@@ -31,7 +32,13 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
     res.end('ok');
   });
-  upstream.on('upgrade', (_req, socket) => socket.destroy());
+  // A websocket upgrade switches, then ends.
+  upstream.on('upgrade', (_req, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+    );
+  });
   const port = await listenLoopback(upstream);
   t = await startEdge(
     httpConfig([
@@ -141,5 +148,21 @@ describe('a websocket handshake that is not a GET', () => {
     );
     expect(statuses(raw)).toEqual([400]);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('an upgrade pipelined behind answers still owed', () => {
+  it('is answered after them, in order', async () => {
+    const range = 'GET /index.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-4\r\n\r\n';
+    const raw = await rawExchange(
+      t.port,
+      range +
+        'GET /api/first HTTP/1.1\r\nHost: x\r\n\r\n' +
+        'GET /ws/chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      { keepOpen: true },
+    );
+    // The 101 went out ahead of the range's 206 when node:http emitted the upgrade at once.
+    expect(statuses(raw)).toEqual([206, 200, 101]);
   });
 });
