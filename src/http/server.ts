@@ -238,10 +238,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
 
   // CONNECT never reaches the request listener: without this node:http closes in silence.
   server.on('connect', (req: IncomingMessage, duplex: Duplex) => {
-    duplex.on('error', onSocketError);
-    writeRawRefusal(
-      duplex as Socket,
-      checkRequest('CONNECT', req.rawHeaders, req.httpVersionMinor) as Refusal,
+    const socket = duplex as Socket;
+    socket.on('error', onSocketError);
+    // After the answers pipelined before it, as an upgrade's (below).
+    whenNoAnswerOwed(socket, () =>
+      writeRawRefusal(socket, checkRequest('CONNECT', req.rawHeaders, req.httpVersionMinor)!),
     );
   });
 

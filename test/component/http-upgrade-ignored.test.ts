@@ -165,4 +165,14 @@ describe('an upgrade pipelined behind answers still owed', () => {
     // The 101 went out ahead of the range's 206 when node:http emitted the upgrade at once.
     expect(statuses(raw)).toEqual([206, 200, 101]);
   });
+
+  it('is so for CONNECT, answered 405 after them', async () => {
+    const raw = await rawExchange(
+      t.port,
+      'GET /index.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-4\r\n\r\n' +
+        'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+      { keepOpen: true },
+    );
+    expect(statuses(raw)).toEqual([206, 405]);
+  });
 });
