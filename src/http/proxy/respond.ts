@@ -80,7 +80,7 @@ export class HotResponse {
     headers: string[],
     compress: boolean,
   ) {
-    const head = forwardHead(headers);
+    const head = forwardHead(headers, status);
     const sse = isEventStream(head.contentType);
     if (sse) {
       socket.setTimeout(0);

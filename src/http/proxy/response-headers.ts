@@ -54,8 +54,12 @@ export interface ForwardHead {
   lengthAt: number;
 }
 
-/** Filters `raw` (an IncomingMessage's rawHeaders) and appends missing security headers. */
-export function forwardHead(raw: readonly string[]): ForwardHead {
+/**
+ * Filters `raw` (an IncomingMessage's rawHeaders) of an answer with `status` and appends missing
+ * security headers. A 204's Content-Length is dropped: RFC 9110 8.6 forbids it, and nginx drops
+ * it too.
+ */
+export function forwardHead(raw: readonly string[], status: number): ForwardHead {
   const headers: string[] = [];
   let contentType: string | undefined;
   let contentEncoding: string | undefined;
@@ -80,6 +84,7 @@ export function forwardHead(raw: readonly string[]): ForwardHead {
         contentEncoding = value;
         break;
       case Kind.ContentLength:
+        if (status === 204) continue;
         contentLength = value;
         if (lengthAt === -1) lengthAt = headers.length;
         break;

@@ -134,7 +134,7 @@ export class Forwarder {
     const { req, res } = ex;
     this.report(ex, 'ok');
     if (ex.limited || res.headersSent || res.destroyed) return null;
-    const head = forwardHead(headers);
+    const head = forwardHead(headers, status);
     const sse = isEventStream(head.contentType);
     let encoder: Transform | undefined;
     if (sse) {
