@@ -8,13 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http-client.js';
-import {
-  closeServer,
-  httpConfig,
-  listenLoopback,
-  startEdge,
-  type TestEdge,
-} from '../helpers/http-edge.js';
+import { startEdgeTo, type TestEdge } from '../helpers/http-edge.js';
 import { countNodeHttp } from '../helpers/node-http-events.js';
 
 /** More header fields than the binding hands over in one piece (32). */
@@ -47,25 +41,21 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json');
     res.end('{"many":true}');
   });
-  const port = await listenLoopback(upstream);
   raw = createNetServer((c) => {
     c.on('error', () => undefined);
     c.on('data', (d) => c.write(RAW[d.toString('latin1').split(' ')[1]!] ?? ''));
   });
   await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
   const rawPort = (raw.address() as { port: number }).port;
-  t = await startEdge(
-    httpConfig([
-      { path: '/api', upstream: `http://127.0.0.1:${port}` },
-      { path: '/raw', upstream: `http://127.0.0.1:${rawPort}` },
-    ]),
-  );
+  t = await startEdgeTo(upstream, (origin) => [
+    { path: '/api', upstream: origin },
+    { path: '/raw', upstream: `http://127.0.0.1:${rawPort}` },
+  ]);
 });
 
 afterAll(async () => {
   events.restore();
   await t?.close();
-  await closeServer(upstream);
   await new Promise((r) => raw?.close(r));
 });
 

@@ -8,13 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTIAL_PARSE_BYTES } from '../../src/http/wire/connection.js';
 import { statusOf } from '../helpers/http-client.js';
-import {
-  closeServer,
-  httpConfig,
-  listenLoopback,
-  startEdge,
-  type TestEdge,
-} from '../helpers/http-edge.js';
+import { startEdgeTo, type TestEdge } from '../helpers/http-edge.js';
 import { countNodeHttp } from '../helpers/node-http-events.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -26,20 +20,14 @@ const events = countNodeHttp((server) => server !== upstream);
 
 beforeAll(async () => {
   upstream = createServer((req, res) => res.end(`seen ${req.url}`));
-  const port = await listenLoopback(upstream);
-  t = await startEdge(
-    httpConfig([{ path: '/api', upstream: `http://127.0.0.1:${port}` }]),
-    undefined,
-    {
-      headersTimeoutMs: HEADERS_TIMEOUT_MS,
-    },
-  );
+  t = await startEdgeTo(upstream, (origin) => [{ path: '/api', upstream: origin }], {
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+  });
 });
 
 afterAll(async () => {
   events.restore();
   await t?.close();
-  await closeServer(upstream);
 });
 
 interface Client {

@@ -5,13 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeServer,
-  httpConfig,
-  listenLoopback,
-  startEdge,
-  type TestEdge,
-} from '../helpers/http-edge.js';
+import { startEdgeTo, type TestEdge } from '../helpers/http-edge.js';
 import { countNodeHttp } from '../helpers/node-http-events.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -32,19 +26,15 @@ beforeAll(async () => {
     res.setHeader('x-url', req.url ?? '');
     res.end(req.url?.startsWith('/small') === true ? SMALL : BODY);
   });
-  const port = await listenLoopback(upstream);
-  t = await startEdge(
-    httpConfig([
-      { path: '/api', upstream: `http://127.0.0.1:${port}` },
-      { path: '/small', upstream: `http://127.0.0.1:${port}` },
-    ]),
-  );
+  t = await startEdgeTo(upstream, (origin) => [
+    { path: '/api', upstream: origin },
+    { path: '/small', upstream: origin },
+  ]);
 });
 
 afterAll(async () => {
   events.restore();
   await t?.close();
-  await closeServer(upstream);
 });
 
 /** Pipelined GETs `from` to `to` of `prefix`/p. */

@@ -9,13 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawExchange } from '../helpers/http-client.js';
-import {
-  closeServer,
-  httpConfig,
-  listenLoopback,
-  startEdge,
-  type TestEdge,
-} from '../helpers/http-edge.js';
+import { startEdgeTo, type TestEdge } from '../helpers/http-edge.js';
 import { DASHBOARD_DIR } from '../helpers/http-upstreams.js';
 import { countNodeHttp } from '../helpers/node-http-events.js';
 
@@ -39,20 +33,16 @@ beforeAll(async () => {
       'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
     );
   });
-  const port = await listenLoopback(upstream);
-  t = await startEdge(
-    httpConfig([
-      { path: '/api', upstream: `http://127.0.0.1:${port}` },
-      { path: '/ws', upstream: `http://127.0.0.1:${port}`, websocket: true },
-      { path: '/', static: DASHBOARD_DIR, spa: true },
-    ]),
-  );
+  t = await startEdgeTo(upstream, (origin) => [
+    { path: '/api', upstream: origin },
+    { path: '/ws', upstream: origin, websocket: true },
+    { path: '/', static: DASHBOARD_DIR, spa: true },
+  ]);
 });
 
 afterAll(async () => {
   events.restore();
   await t?.close();
-  await closeServer(upstream);
 });
 
 /** curl --http2's request for `path` on cleartext. */

@@ -83,6 +83,27 @@ export async function startEdge(
   };
 }
 
+/**
+ * Starts `upstream` on a loopback port of its own, then an edge with the routes `routes(origin)`
+ * gives (`origin`: the upstream's `http://127.0.0.1:port`). The edge's close() closes the
+ * upstream too.
+ */
+export async function startEdgeTo(
+  upstream: Server,
+  routes: (origin: string) => TestRoute[],
+  limits?: Partial<HttpLimits>,
+): Promise<TestEdge> {
+  const origin = `http://127.0.0.1:${await listenLoopback(upstream)}`;
+  const t = await startEdge(httpConfig(routes(origin)), undefined, limits);
+  return {
+    ...t,
+    close: async (deadlineMs) => {
+      await t.close(deadlineMs);
+      await closeServer(upstream);
+    },
+  };
+}
+
 /** Starts `upstream` on a loopback port of its own and returns the port. */
 export async function listenLoopback(upstream: Server): Promise<number> {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
