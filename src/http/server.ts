@@ -37,6 +37,7 @@ import {
   absoluteForm,
   checkHandshake,
   checkRequest,
+  NOT_ROUTABLE,
   takesUpgrade,
   withoutUpgrade,
   type Refusal,
@@ -359,7 +360,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
 /**
  * Checks `req` before routing (see checkRequest) and makes an absolute-form target origin-form,
  * its authority standing for the Host from then on (RFC 9112 3.2.2), as nginx does; returns the
- * refusal to answer instead. The hot path leaves such targets to node:http.
+ * refusal to answer instead (also for "*" and authority-form targets). The hot path leaves
+ * every target not in origin-form to node:http.
  */
 function arrived(req: IncomingMessage): Refusal | undefined {
   const checked = checkRequest(req.method ?? '', req.rawHeaders, req.httpVersionMinor);
@@ -367,7 +369,7 @@ function arrived(req: IncomingMessage): Refusal | undefined {
   const url = req.url ?? '/';
   if (url.charCodeAt(0) === 47) return undefined;
   const absolute = absoluteForm(url);
-  if (absolute === undefined) return undefined;
+  if (absolute === undefined) return NOT_ROUTABLE;
   if ('status' in absolute) return absolute;
   req.url = absolute.origin;
   req.headers.host = absolute.authority;

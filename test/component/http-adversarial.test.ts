@@ -4,7 +4,8 @@
 // closes idle keep-alive connections first and logs refusals once per interval, error bodies
 // carry no internal codes, and the upstream outcome sink hears ok and refused. Also: an
 // absolute-form target is routed by its path with its authority as the Host, as nginx does,
-// an encoded NUL in a path is 400, and so is Transfer-Encoding in HTTP/1.0 (closed after).
+// "*" and authority-form targets are 400, an encoded NUL in a path is 400, and so is
+// Transfer-Encoding in HTTP/1.0 (closed after).
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +141,22 @@ describe('absolute-form targets (RFC 9112 3.2.2)', () => {
     ]) {
       expect(statusOf(await get(target)), target).toBe(400);
     }
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('"*" and authority-form targets', () => {
+  it('are answered 400, as nginx answers, and never forwarded', async () => {
+    seen.length = 0;
+    const options = await rawExchange(
+      t.port,
+      'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      { keepOpen: true },
+    );
+    expect(statusOf(options)).toBe(400);
+    expect(options).toContain('{"error":"bad_request"}');
+    expect(statusOf(await get('*'))).toBe(400);
+    expect(statusOf(await get('example.com:80'))).toBe(400);
     expect(seen).toEqual([]);
   });
 });

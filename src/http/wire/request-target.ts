@@ -34,10 +34,12 @@ function dotsIn(segment: string): number {
   return dots;
 }
 
+/** True when `path` may hold a dot segment (one starts right after a "/") or a percent-escape. */
 function needsWork(path: string): boolean {
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
-    if (c === DOT || c === PERCENT) return true;
+    if (c === PERCENT) return true;
+    if (c === SLASH && path.charCodeAt(i + 1) === DOT) return true;
   }
   return false;
 }
@@ -224,6 +226,11 @@ export interface Refusal {
 }
 
 const BAD_REQUEST: Refusal = { status: 400, body: '{"error":"bad_request"}', headers: [] };
+/**
+ * The refusal of a target in neither origin- nor absolute-form: "*" (OPTIONS *) or
+ * authority-form, which only CONNECT may use and the edge refuses: 400, as nginx answers.
+ */
+export const NOT_ROUTABLE: Refusal = BAD_REQUEST;
 const FAULTY_FRAMING: Refusal = { ...BAD_REQUEST, close: true };
 const NOT_ALLOWED: Refusal = {
   status: 405,

@@ -16,6 +16,8 @@ describe('normalizeTarget', () => {
     expect(normalizeTarget('/')).toBe('/');
     expect(normalizeTarget('/a//b/')).toBe('/a//b/');
     expect(normalizeTarget('/file.v1.js')).toBe('/file.v1.js');
+    expect(normalizeTarget('/assets/app.v1.js?v=..')).toBe('/assets/app.v1.js?v=..');
+    expect(normalizeTarget('/.env')).toBe('/.env');
   });
 
   it('removes dot segments, also percent-encoded ones', () => {
@@ -27,6 +29,8 @@ describe('normalizeTarget', () => {
     expect(normalizeTarget('/api/a/%2e/')).toBe('/api/a/');
     expect(normalizeTarget('/api/..')).toBe('/');
     expect(normalizeTarget('/api/...')).toBe('/api/...');
+    expect(normalizeTarget('/api/a/.')).toBe('/api/a/');
+    expect(normalizeTarget('/api/a/..?q')).toBe('/api/?q');
   });
 
   it('refuses a climb above the root and invalid percent-encoding', () => {
