@@ -1,5 +1,6 @@
 // The edge's static route against the fixture dashboard: types, validators, cache headers,
-// precompressed siblings, compression, the SPA fallback, 404s and traversal attempts.
+// precompressed siblings, compression, the SPA fallback, ranges and failed preconditions (416,
+// 412), 404s and traversal attempts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -120,6 +121,30 @@ describe('static files', () => {
       headers: { accept: 'text/html' },
     });
     expect(navigationToAsset.status).toBe(404);
+  });
+
+  it('answers a failed precondition 412 and a range past the end 416, with the length', async () => {
+    for (const path of ['/index.html', JS]) {
+      const length = file(path).length;
+      const part = await send(`${t.base}${path}`, { headers: { range: 'bytes=0-3' } });
+      expect(part.status, path).toBe(206);
+      expect(part.headers['content-range'], path).toBe(`bytes 0-3/${length}`);
+      for (const range of [`bytes=${length}-`, `bytes=${length + 10}-${length + 20}`]) {
+        const r = await send(`${t.base}${path}`, { headers: { range } });
+        expect(r.status, `${path} ${range}`).toBe(416);
+        expect(r.headers['content-range'], path).toBe(`bytes */${length}`);
+        expect(r.json(), path).toEqual({ error: 'range_not_satisfiable' });
+      }
+      const preconditions = [
+        { 'if-match': '"not-this-one"' },
+        { 'if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' },
+      ];
+      for (const headers of preconditions) {
+        const r = await send(`${t.base}${path}`, { headers });
+        expect(r.status, `${path} ${JSON.stringify(headers)}`).toBe(412);
+        expect(r.json(), path).toEqual({ error: 'precondition_failed' });
+      }
+    }
   });
 
   it('answers 404 to other methods', async () => {

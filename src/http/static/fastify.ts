@@ -25,6 +25,26 @@ export interface StaticPluginOptions {
   readonly cache: CompressedCache;
 }
 
+/** An error @fastify/send answers with (through @fastify/static's reply.send). */
+interface SendError {
+  readonly statusCode?: number;
+  readonly code?: string;
+  readonly message?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the edge answers for each error @fastify/send reports: a file it hides (403) or lacks is
+ * 404, a failed If-Match or If-Unmodified-Since 412, a range past the end 416, anything else 500.
+ */
+const SEND_ANSWERS = new Map<number, { status: number; body: string }>([
+  [403, { status: 404, body: '{"error":"not_found"}' }],
+  [404, { status: 404, body: '{"error":"not_found"}' }],
+  [412, { status: 412, body: '{"error":"precondition_failed"}' }],
+  [416, { status: 416, body: '{"error":"range_not_satisfiable"}' }],
+  [500, { status: 500, body: '{"error":"internal"}' }],
+]);
+
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const ASSET_OPTIONS = { maxAge: YEAR_MS, immutable: true };
 const HTML_FILE = /\.html(?:\.br|\.gz)?$/;
@@ -40,7 +60,7 @@ async function servable(root: string, path: string): Promise<boolean> {
 }
 
 /** Registers the static file handling (one catch-all GET/HEAD route) in an encapsulated scope. */
-async function staticPlugin(app: FastifyInstance, opts: StaticPluginOptions): Promise<void> {
+async function staticPlugin(app: FastifyInstance, opts: StaticFallbackOptions): Promise<void> {
   const { cache } = opts;
   await app.register(fastifyStatic, {
     serve: false,
@@ -87,16 +107,20 @@ async function staticPlugin(app: FastifyInstance, opts: StaticPluginOptions): Pr
     return done(null, hit);
   });
 
-  app.setErrorHandler((err: { statusCode?: number; code?: string }, request, reply) => {
+  app.setErrorHandler((err: SendError, request, reply) => {
     if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') {
       request.raw.destroy();
       return;
     }
-    const status = err.statusCode === 403 || err.statusCode === 404 ? 404 : 500;
-    reply
-      .code(status)
-      .type('application/json; charset=utf-8')
-      .send(status === 404 ? '{"error":"not_found"}' : '{"error":"internal"}');
+    const status = err.statusCode ?? 500;
+    const answer = SEND_ANSWERS.get(status) ?? SEND_ANSWERS.get(500)!;
+    // A range past the file's end: the 416 says how long the file is (RFC 9110 15.5.17).
+    const range = status === 416 ? err.headers?.['Content-Range'] : undefined;
+    if (range !== undefined) reply.header('content-range', range);
+    if (answer.status >= 500) {
+      opts.log.error({ path: pathOf(request.url), err: err.message ?? err.code }, 'http error');
+    }
+    reply.code(answer.status).type(JSON_TYPE).send(answer.body);
   });
 
   app.route({
