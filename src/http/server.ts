@@ -35,6 +35,7 @@ import { HEALTH_PATH, pathOf, type StaticRoute } from './routes.js';
 import { isName } from './wire/header-names.js';
 import {
   absoluteForm,
+  checkCodings,
   checkHandshake,
   checkRequest,
   NOT_ROUTABLE,
@@ -358,13 +359,15 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
 }
 
 /**
- * Checks `req` before routing (see checkRequest) and makes an absolute-form target origin-form,
- * its authority standing for the Host from then on (RFC 9112 3.2.2), as nginx does; returns the
- * refusal to answer instead (also for "*" and authority-form targets). The hot path leaves
- * every target not in origin-form to node:http.
+ * Checks `req` before routing (checkRequest, then checkCodings) and makes an absolute-form
+ * target origin-form, its authority standing for the Host from then on (RFC 9112 3.2.2), as
+ * nginx does; returns the refusal to answer instead (also for "*" and authority-form targets).
+ * The hot path leaves every target not in origin-form to node:http.
  */
 function arrived(req: IncomingMessage): Refusal | undefined {
-  const checked = checkRequest(req.method ?? '', req.rawHeaders, req.httpVersionMinor);
+  const checked =
+    checkRequest(req.method ?? '', req.rawHeaders, req.httpVersionMinor) ??
+    checkCodings(req.rawHeaders);
   if (checked !== undefined) return checked;
   const url = req.url ?? '/';
   if (url.charCodeAt(0) === 47) return undefined;

@@ -5,7 +5,7 @@
 // carry no internal codes, and the upstream outcome sink hears ok and refused. Also: an
 // absolute-form target is routed by its path with its authority as the Host, as nginx does,
 // "*" and authority-form targets are 400, an encoded NUL in a path is 400, and so is
-// Transfer-Encoding in HTTP/1.0 (closed after).
+// Transfer-Encoding in HTTP/1.0 (closed after); a transfer coding beside chunked is 501.
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,33 @@ describe('Transfer-Encoding in HTTP/1.0', () => {
     expect(statusOf(raw)).toBe(400);
     expect(raw.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('transfer codings other than chunked alone', () => {
+  it('are answered 501 and closed, never forwarded with the coding dropped', async () => {
+    seen.length = 0;
+    for (const coding of ['gzip, chunked', 'deflate, chunked', 'identity, chunked']) {
+      const raw = await rawExchange(
+        t.port,
+        `POST /api/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${coding}\r\n\r\n` +
+          '3\r\nabc\r\n0\r\n\r\nGET /api/next HTTP/1.1\r\nHost: x\r\n\r\n',
+        { keepOpen: true, timeoutMs: 5000 },
+      );
+      expect(statusOf(raw), coding).toBe(501);
+      expect(raw, coding).toContain('{"error":"not_implemented"}');
+      expect(raw.match(/HTTP\/1\.1 \d{3} /g), coding).toHaveLength(1);
+    }
+    expect(seen).toEqual([]);
+    // Chunked alone, in any case, is relayed.
+    const chunked = await rawExchange(
+      t.port,
+      'POST /api/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n' +
+        'Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+      { keepOpen: true },
+    );
+    expect(statusOf(chunked)).toBe(200);
+    expect(seen).toEqual(['/api/upload']);
   });
 });
 

@@ -135,7 +135,7 @@ describe('static files', () => {
         expect(r.headers['content-range'], path).toBe(`bytes */${length}`);
         expect(r.json(), path).toEqual({ error: 'range_not_satisfiable' });
       }
-      const preconditions = [
+      const preconditions: Record<string, string>[] = [
         { 'if-match': '"not-this-one"' },
         { 'if-unmodified-since': 'Mon, 01 Jan 2001 00:00:00 GMT' },
       ];

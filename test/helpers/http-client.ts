@@ -19,6 +19,8 @@ export interface RequestOptions {
   body?: string | Buffer | Readable;
   agent?: Agent | false;
   timeoutMs?: number;
+  /** The request target sent in place of the URL's path (an absolute-form one, say). */
+  target?: string;
 }
 
 /** Sends one request and reads the whole response body. */
@@ -26,7 +28,12 @@ export function send(url: string, opts: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: opts.method ?? 'GET', headers: opts.headers, agent: opts.agent ?? false },
+      {
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        agent: opts.agent ?? false,
+        ...(opts.target === undefined ? {} : { path: opts.target }),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

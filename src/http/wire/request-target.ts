@@ -217,7 +217,7 @@ const ABSOLUTE_SCHEMES: ReadonlySet<string> = new Set(['http', 'https']);
 
 /** A request the edge answers itself before routing. */
 export interface Refusal {
-  readonly status: 400 | 405;
+  readonly status: 400 | 405 | 501;
   readonly body: string;
   /** Extra header lines' pairs, e.g. Allow. */
   readonly headers: readonly string[];
@@ -237,6 +237,35 @@ const NOT_ALLOWED: Refusal = {
   body: '{"error":"method_not_allowed"}',
   headers: ['Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
 };
+
+const NOT_IMPLEMENTED: Refusal = {
+  status: 501,
+  body: '{"error":"not_implemented"}',
+  headers: [],
+  close: true,
+};
+
+/**
+ * Checks a request's transfer codings: undefined for none or `chunked` alone, else 501, closing
+ * the connection, as RFC 9112 6.1 asks of a coding the server does not understand and nginx
+ * answers. The edge sends a body upstream chunked: a coding beside chunked (`gzip, chunked`)
+ * was dropped on the way, and the upstream read the gzip bytes as the body. The hot path
+ * leaves every coding but `chunked` alone to node:http's path, which checks here.
+ */
+export function checkCodings(rawHeaders: readonly string[]): Refusal | undefined {
+  let codings = 0;
+  let other = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (!isName(rawHeaders[i]!, 'transfer-encoding')) continue;
+    for (const part of rawHeaders[i + 1]!.split(',')) {
+      const coding = part.trim().toLowerCase();
+      if (coding === '') continue;
+      codings++;
+      if (coding !== 'chunked') other = true;
+    }
+  }
+  return codings > 1 || other ? NOT_IMPLEMENTED : undefined;
+}
 
 /**
  * Takes an absolute-form target ("http://host:8080/x?y", RFC 9112 3.2.2: a server must accept

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultMaxConnections } from '../../../src/http/wire/connection-limit.js';
 import {
   absoluteForm,
+  checkCodings,
   checkRequest,
   isValidHost,
   normalizeTarget,
@@ -65,6 +66,18 @@ describe('absoluteForm', () => {
       expect(absoluteForm(t), t).toBe(undefined);
     for (const t of ['http://a@b/x', 'http:///x', 'http://a b/x', 'ftp://h/x', 'http://h#f/x']) {
       expect(absoluteForm(t), t).toMatchObject({ status: 400 });
+    }
+  });
+});
+
+describe('checkCodings', () => {
+  it('takes no coding or chunked alone, and refuses any other with 501', () => {
+    expect(checkCodings(['Host', 'x'])).toBeUndefined();
+    expect(checkCodings(['Transfer-Encoding', 'chunked'])).toBeUndefined();
+    expect(checkCodings(['transfer-encoding', ' Chunked ,'])).toBeUndefined();
+    for (const codings of [['gzip, chunked'], ['gzip', 'chunked'], ['identity'], ['x-custom']]) {
+      const raw = codings.flatMap((c) => ['Transfer-Encoding', c]);
+      expect(checkCodings(raw), codings.join(' | ')).toMatchObject({ status: 501, close: true });
     }
   });
 });
