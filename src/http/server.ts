@@ -38,6 +38,7 @@ import {
   checkCodings,
   checkHandshake,
   checkRequest,
+  checkVersion,
   NOT_ROUTABLE,
   takesUpgrade,
   withoutUpgrade,
@@ -359,13 +360,14 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpEdg
 }
 
 /**
- * Checks `req` before routing (checkRequest, then checkCodings) and makes an absolute-form
- * target origin-form, its authority standing for the Host from then on (RFC 9112 3.2.2), as
- * nginx does; returns the refusal to answer instead (also for "*" and authority-form targets).
- * The hot path leaves every target not in origin-form to node:http.
+ * Checks `req` before routing (checkVersion, checkRequest, checkCodings) and makes an
+ * absolute-form target origin-form, its authority standing for the Host from then on (RFC 9112
+ * 3.2.2), as nginx does; returns the refusal to answer instead (also for "*" and
+ * authority-form targets). The hot path leaves every target not in origin-form to node:http.
  */
 function arrived(req: IncomingMessage): Refusal | undefined {
   const checked =
+    checkVersion(req.httpVersionMajor) ??
     checkRequest(req.method ?? '', req.rawHeaders, req.httpVersionMinor) ??
     checkCodings(req.rawHeaders);
   if (checked !== undefined) return checked;

@@ -5,7 +5,8 @@
 // carry no internal codes, and the upstream outcome sink hears ok and refused. Also: an
 // absolute-form target is routed by its path with its authority as the Host, as nginx does,
 // "*" and authority-form targets are 400, an encoded NUL in a path is 400, and so is
-// Transfer-Encoding in HTTP/1.0 (closed after); a transfer coding beside chunked is 501.
+// Transfer-Encoding in HTTP/1.0 (closed after); a transfer coding beside chunked is 501, and an
+// HTTP/0.9 or 2.0 request line 505.
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +183,23 @@ describe('Transfer-Encoding in HTTP/1.0', () => {
     );
     expect(statusOf(raw)).toBe(400);
     expect(raw.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('request lines of HTTP/0.9 and HTTP/2.0', () => {
+  it('are answered 505 and closed, never forwarded', async () => {
+    seen.length = 0;
+    for (const line of ['GET /api/hello HTTP/2.0\r\nHost: x', 'GET /api/hello']) {
+      const raw = await rawExchange(
+        t.port,
+        `${line}\r\n\r\nGET /api/next HTTP/1.1\r\nHost: x\r\n\r\n`,
+        { keepOpen: true, timeoutMs: 5000 },
+      );
+      expect(statusOf(raw), line).toBe(505);
+      expect(raw, line).toContain('{"error":"http_version_not_supported"}');
+      expect(raw.match(/HTTP\/1\.1 \d{3} /g), line).toHaveLength(1);
+    }
     expect(seen).toEqual([]);
   });
 });

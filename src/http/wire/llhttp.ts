@@ -126,8 +126,8 @@ export interface HeadReader {
   /**
    * Parses the head at the start of `buf` and stops after it. Returns the head, PARTIAL when
    * `buf` holds the start of a head with nothing wrong in it so far, or null when it is not a
-   * head the hot path reads (malformed, or more than 32 headers). It stops after the head, also
-   * for an upgrade: its body is never read.
+   * head the hot path reads (malformed, more than 32 headers, not HTTP/1.x). It stops after the
+   * head, also for an upgrade: its body is never read.
    */
   head(buf: Buffer): RequestHead | typeof PARTIAL | null;
   /**
@@ -149,7 +149,8 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
   // The head's fields as kOnHeadersComplete saw them; head() builds the RequestHead in one
   // literal (a spread of a partial head made V8 build a new hidden class per request).
   let found = false;
-  let split = false;
+  /** The head is one the hot path leaves to node:http: over 32 headers, or not HTTP/1.x. */
+  let declined = false;
   let method = '';
   let url = '';
   let headers: readonly string[] = [];
@@ -157,10 +158,10 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
   let keepAlive = false;
   let upgrade = false;
   parser[P.kOnHeaders] = (): void => {
-    split = true;
+    declined = true;
   };
   parser[P.kOnHeadersComplete] = (
-    _major: number,
+    versionMajor: number,
     versionMinor: number,
     rawHeaders: string[] | undefined,
     methodIndex: number,
@@ -170,7 +171,9 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
     isUpgrade: boolean,
     isKeepAlive: boolean,
   ): number => {
-    if (!split && rawHeaders !== undefined && target !== undefined) {
+    // HTTP/0.9 and 2.0, which llhttp reads: node:http's path answers them (505).
+    if (versionMajor !== 1) declined = true;
+    else if (!declined && rawHeaders !== undefined && target !== undefined) {
       found = true;
       method = binding.methods[methodIndex]!;
       url = target;
@@ -189,10 +192,10 @@ export function createHeadReader(binding: LlhttpBinding, maxHeaderBytes: number)
   return {
     head(buf) {
       found = false;
-      split = false;
+      declined = false;
       parser.initialize(P.REQUEST, resource, maxHeaderBytes, 0);
       const n = parser.execute(buf);
-      if (typeof n !== 'number' || split) return null;
+      if (typeof n !== 'number' || declined) return null;
       if (!found) return PARTIAL;
       const raw = buf.subarray(0, n);
       return { method, url, headers, versionMinor: minor, keepAlive, upgrade, raw };

@@ -217,7 +217,7 @@ const ABSOLUTE_SCHEMES: ReadonlySet<string> = new Set(['http', 'https']);
 
 /** A request the edge answers itself before routing. */
 export interface Refusal {
-  readonly status: 400 | 405 | 501;
+  readonly status: 400 | 405 | 501 | 505;
   readonly body: string;
   /** Extra header lines' pairs, e.g. Allow. */
   readonly headers: readonly string[];
@@ -238,12 +238,29 @@ const NOT_ALLOWED: Refusal = {
   headers: ['Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
 };
 
+const VERSION_NOT_SUPPORTED: Refusal = {
+  status: 505,
+  body: '{"error":"http_version_not_supported"}',
+  headers: [],
+  close: true,
+};
+
 const NOT_IMPLEMENTED: Refusal = {
   status: 501,
   body: '{"error":"not_implemented"}',
   headers: [],
   close: true,
 };
+
+/**
+ * Checks a request's major version: 505, closing the connection, for HTTP/0.9 and 2.0 request
+ * lines, which llhttp reads and node:http would answer as HTTP/1.1; nginx answers 505 too. The
+ * hot path reads HTTP/1.x heads alone (createHeadReader) and leaves the others to node:http's
+ * path, which checks here.
+ */
+export function checkVersion(versionMajor: number): Refusal | undefined {
+  return versionMajor === 1 ? undefined : VERSION_NOT_SUPPORTED;
+}
 
 /**
  * Checks a request's transfer codings: undefined for none or `chunked` alone, else 501, closing

@@ -3,6 +3,7 @@ import { defaultMaxConnections } from '../../../src/http/wire/connection-limit.j
 import {
   absoluteForm,
   checkCodings,
+  checkVersion,
   checkRequest,
   isValidHost,
   normalizeTarget,
@@ -79,6 +80,14 @@ describe('checkCodings', () => {
       const raw = codings.flatMap((c) => ['Transfer-Encoding', c]);
       expect(checkCodings(raw), codings.join(' | ')).toMatchObject({ status: 501, close: true });
     }
+  });
+});
+
+describe('checkVersion', () => {
+  it('takes HTTP/1.x alone, and refuses 0.9 and 2.0 with 505', () => {
+    expect(checkVersion(1)).toBeUndefined();
+    expect(checkVersion(0)).toMatchObject({ status: 505, close: true });
+    expect(checkVersion(2)).toMatchObject({ status: 505, close: true });
   });
 });
 
