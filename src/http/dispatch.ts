@@ -181,24 +181,29 @@ function factsOf(headers: readonly string[], versionMinor: number): HeadFacts {
   const facts: HeadFacts = { hasHost: false, length: 0, expectContinue: false };
   let framed = false;
   let expects = false;
+  // Once odd, a header after it (a Content-Length after an Expect) never makes the head plain.
+  let odd = false;
   for (let i = 0; i < headers.length; i += 2) {
     const fact = FACT_NAMES.get(headers[i]!);
     if (fact === undefined) continue;
     const value = headers[i + 1]!;
     if (fact === Fact.Host) facts.hasHost = true;
     else if (fact === Fact.Expect) {
-      facts.expectContinue = !expects && versionMinor === 1 && value === '100-continue';
-      if (!facts.expectContinue) facts.length = ODD;
+      // The expectation is matched case-insensitively (RFC 9110 10.1.1).
+      facts.expectContinue =
+        !expects && versionMinor === 1 && value.toLowerCase() === '100-continue';
+      if (!facts.expectContinue) odd = true;
       expects = true;
     } else {
       // llhttp validated a Content-Length's digits; node:http judges the rest.
-      if (framed) facts.length = ODD;
+      if (framed) odd = true;
       else if (fact === Fact.ContentLength) facts.length = Number(value);
-      else facts.length = versionMinor === 1 && value.toLowerCase() === 'chunked' ? CHUNKED : ODD;
+      else if (versionMinor === 1 && value.toLowerCase() === 'chunked') facts.length = CHUNKED;
+      else odd = true;
       framed = true;
     }
   }
-  if (expects && facts.length === 0) facts.length = ODD;
+  if (odd || (expects && facts.length === 0)) facts.length = ODD;
   return facts;
 }
 

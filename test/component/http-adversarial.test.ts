@@ -5,8 +5,8 @@
 // carry no internal codes, and the upstream outcome sink hears ok and refused. Also: an
 // absolute-form target is routed by its path with its authority as the Host, as nginx does,
 // "*" and authority-form targets are 400, an encoded NUL in a path is 400, and so is
-// Transfer-Encoding in HTTP/1.0 (closed after); a transfer coding beside chunked is 501, and an
-// HTTP/0.9 or 2.0 request line 505.
+// Transfer-Encoding in HTTP/1.0 (closed after); a transfer coding beside chunked is 501, an
+// HTTP/0.9 or 2.0 request line 505, and an expectation other than 100-continue 417.
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,20 @@ describe('Transfer-Encoding in HTTP/1.0', () => {
     );
     expect(statusOf(raw)).toBe(400);
     expect(raw.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('an expectation other than 100-continue', () => {
+  it('is answered 417, as node:http answers, wherever Expect comes, and never forwarded', async () => {
+    seen.length = 0;
+    for (const head of [
+      'Expect: 200-ok\r\nContent-Length: 3',
+      'Content-Length: 3\r\nExpect: 200-ok',
+    ]) {
+      const raw = await get('/api/upload', `Host: x\r\n${head}\r\n`);
+      expect(statusOf(raw), head).toBe(417);
+    }
     expect(seen).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // Request bodies on the edge's hot path: Content-Length and chunked bodies, Expect:
-// 100-continue and max_body's 413 are served without node:http (no 'request' or
-// 'checkContinue' event on the edge's server), the upstream gets exactly the body's bytes
+// 100-continue (in any case, before or after the Content-Length) and max_body's 413 are
+// served without node:http (no 'request' or 'checkContinue' event on the edge's server),
+// the upstream gets exactly the body's bytes
 // (a large one too, through a slow reader), a body request held while its program restarts is
 // sent whole once it is back, a malformed chunk gets 400, and an upstream that fails or answers
 // early mid-body gets the answers node:http's path gives.
@@ -185,6 +186,27 @@ describe('request bodies on the hot path', () => {
     );
     expect(r).toEqual({ status: 200, text: digestOf(body), continued: true });
     expect(seen.find((e) => e.url === '/api/expect')!.headers.expect).toBeUndefined();
+  });
+
+  it('takes the expectation in any case, and Expect before or after Content-Length', async () => {
+    const body = Buffer.from('sent once the hundred came');
+    for (const [i, head] of [
+      `Expect: 100-Continue\r\nContent-Length: ${body.length}`,
+      `Content-Length: ${body.length}\r\nExpect: 100-CONTINUE`,
+    ].entries()) {
+      const socket = connect(t.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.write(`POST /api/expect-${i} HTTP/1.1\r\nHost: x\r\n${head}\r\n\r\n`);
+      // The body waits for the 100: without it, the exchange never ends.
+      await waitFor(() => text.includes('HTTP/1.1 100 Continue\r\n\r\n'), { timeoutMs: 5000 });
+      socket.end(body);
+      await waitFor(() => text.includes(digestOf(body)), { timeoutMs: 5000 });
+      socket.destroy();
+      expect(text.indexOf('HTTP/1.1 100 Continue')).toBe(0);
+      expect(statusOf(text.slice(text.indexOf('\r\n\r\n') + 4))).toBe(200);
+    }
   });
 
   it('answers 413 to a Content-Length over max_body without reading it, and closes', async () => {
