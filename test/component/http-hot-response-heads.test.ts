@@ -3,7 +3,8 @@
 // as it does with a chunked body's trailers: such an answer is relayed whole and at once, and
 // trailers never leak into the next answer on the same upstream connection. Bytes after a whole
 // answer (a 204 sent with a body) make llhttp fail on what follows: the answer still reaches the
-// client, as nginx relays it, and the connection is not reused.
+// client, as nginx relays it, and the connection is not reused. A transfer coding beside or in
+// place of chunked is 502 on both paths, as nginx answers: its bytes cannot go on as coded.
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,9 @@ const RAW: Record<string, string> = {
   '/raw/chunked-then-junk':
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nJUNK\r\n\r\n',
   '/raw/plain': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain',
+  '/raw/gzip': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\ncoded',
+  '/raw/gzip-chunked':
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\ncoded\r\n0\r\n\r\n',
 };
 const events = countNodeHttp((server) => server !== upstream);
 
@@ -106,6 +110,25 @@ describe('bytes after a whole answer', () => {
     const r = await send(`${t.base}/raw/chunked-then-junk`, { timeoutMs: 5_000 });
     expect(r.status).toBe(200);
     expect(r.text()).toBe('ok');
+    const next = await send(`${t.base}/raw/plain`, { timeoutMs: 5_000 });
+    expect(next.text()).toBe('plain');
+  });
+});
+
+describe('a transfer coding beside or in place of chunked', () => {
+  it('is answered 502 on the hot path and on node:http, never relayed with it dropped', async () => {
+    for (const path of ['/raw/gzip', '/raw/gzip-chunked']) {
+      const hot = await send(`${t.base}${path}`, { timeoutMs: 5_000 });
+      expect(hot.status, path).toBe(502);
+      expect(hot.text(), path).not.toContain('coded');
+      // An absolute-form target takes node:http's path (undici upstream).
+      const viaNode = await send(`${t.base}${path}`, {
+        timeoutMs: 5_000,
+        target: `http://127.0.0.1:${t.port}${path}`,
+      });
+      expect(viaNode.status, path).toBe(502);
+      expect(viaNode.text(), path).not.toContain('coded');
+    }
     const next = await send(`${t.base}/raw/plain`, { timeoutMs: 5_000 });
     expect(next.text()).toBe('plain');
   });

@@ -4,13 +4,14 @@ import { connect, type Socket } from 'node:net';
 import {
   HEAD_CONTINUE,
   HEAD_NO_BODY,
+  HEAD_REFUSED,
   HEAD_STOP,
   type LlhttpBinding,
   closeParser,
   FlushedHeaders,
   type LlhttpParser,
 } from '../wire/llhttp.js';
-import { isName } from '../wire/header-names.js';
+import { codingsBeyondChunked, isName } from '../wire/header-names.js';
 import { bodyRead } from '../wire/read-garbage.js';
 
 /** Idle pooled connections close after at most this (and at least 3/4 of it). */
@@ -142,6 +143,9 @@ export class UpstreamConn {
       this.keepAlive = false;
       return HEAD_STOP;
     }
+    // A coding beside or in place of chunked (gzip): its bytes cannot go on as the upstream
+    // coded them. 502, as for a malformed answer, as nginx answers.
+    if (codingsBeyondChunked(headers)) return HEAD_REFUSED;
     this.answered = true;
     this.keepAlive = keepAlive;
     this.receiver?.onHead(status, headers, keepAlive);

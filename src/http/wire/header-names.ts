@@ -21,6 +21,25 @@ export function isName(name: string, lower: string): boolean {
   return name.length === lower.length && sameName(name, lower);
 }
 
+/**
+ * True when a flat raw header list ([name, value, ...]) has a Transfer-Encoding naming a coding
+ * other than one `chunked` (any case, empty list elements skipped): `gzip, chunked`, `gzip`.
+ * The edge frames each body it relays itself and drops Transfer-Encoding with the hop-by-hop
+ * headers, so such a coding would be dropped while the bytes stay coded.
+ */
+export function codingsBeyondChunked(raw: readonly string[]): boolean {
+  let codings = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!isName(raw[i]!, 'transfer-encoding')) continue;
+    for (const part of raw[i + 1]!.split(',')) {
+      const coding = part.trim();
+      if (coding === '') continue;
+      if (++codings > 1 || !isName(coding, 'chunked')) return true;
+    }
+  }
+  return false;
+}
+
 /** A few header names, each once with a value, looked up in any case by length, then letters. */
 export class HeaderNames<T> {
   /** The names of each length, lower-cased, with their values. */

@@ -81,10 +81,14 @@ export class FlushedHeaders {
   }
 }
 
-/** `kOnHeadersComplete`'s answers: go on, the message has no body, stop after the head. */
+/**
+ * `kOnHeadersComplete`'s answers: go on, the message has no body, stop after the head, or refuse
+ * it (execute() returns an error, as for a malformed head).
+ */
 export const HEAD_CONTINUE = 0;
 export const HEAD_NO_BODY = 1;
 export const HEAD_STOP = 2;
+export const HEAD_REFUSED = -1;
 
 /** A request head as parsed, complete in one buffer. */
 export interface RequestHead {

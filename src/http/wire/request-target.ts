@@ -2,7 +2,7 @@
 // (RFC 3986 remove_dot_segments, percent-encoded dots included) so no request reaches an
 // upstream path outside its route's prefix, one valid Host, the methods it refuses, and the
 // one Upgrade it takes up (websocket; any other is ignored).
-import { isName } from './header-names.js';
+import { codingsBeyondChunked, isName } from './header-names.js';
 
 /** Methods answered 405 on every path: TRACE echoes credentials, CONNECT tunnels. */
 export const REFUSED_METHODS: ReadonlySet<string> = new Set(['TRACE', 'CONNECT']);
@@ -265,23 +265,12 @@ export function checkVersion(versionMajor: number): Refusal | undefined {
 /**
  * Checks a request's transfer codings: undefined for none or `chunked` alone, else 501, closing
  * the connection, as RFC 9112 6.1 asks of a coding the server does not understand and nginx
- * answers. The edge sends a body upstream chunked: a coding beside chunked (`gzip, chunked`)
- * was dropped on the way, and the upstream read the gzip bytes as the body. The hot path
- * leaves every coding but `chunked` alone to node:http's path, which checks here.
+ * answers (codingsBeyondChunked: the upstream read the gzip bytes of `gzip, chunked` as the
+ * body). The hot path leaves every coding but `chunked` alone to node:http's path, which checks
+ * here.
  */
 export function checkCodings(rawHeaders: readonly string[]): Refusal | undefined {
-  let codings = 0;
-  let other = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (!isName(rawHeaders[i]!, 'transfer-encoding')) continue;
-    for (const part of rawHeaders[i + 1]!.split(',')) {
-      const coding = part.trim().toLowerCase();
-      if (coding === '') continue;
-      codings++;
-      if (coding !== 'chunked') other = true;
-    }
-  }
-  return codings > 1 || other ? NOT_IMPLEMENTED : undefined;
+  return codingsBeyondChunked(rawHeaders) ? NOT_IMPLEMENTED : undefined;
 }
 
 /**

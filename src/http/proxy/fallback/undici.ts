@@ -16,6 +16,7 @@ import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { watchUpgrade, type UpgradeRequest } from './upgrade.js';
 import { setupSocket } from '../relay.js';
 import { HOP_BY_HOP } from '../response-headers.js';
+import { codingsBeyondChunked } from '../../wire/header-names.js';
 import type { HotTarget } from '../pool.js';
 
 type Pool = UndiciPool;
@@ -187,8 +188,17 @@ class WebCall implements Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
   ): void {
     if (this.done || status < 200) return;
+    const raw = responseHeaders(headers);
+    // A coding beside or in place of chunked: 502, as on the hot path (pool.ts).
+    if (codingsBeyondChunked(raw)) {
+      this.done = true;
+      controller.abort(aborted());
+      const err = Object.assign(new Error('unknown transfer coding'), { code: 'EPROTO' });
+      this.exchange.onUpstreamError(err, false);
+      return;
+    }
     this.responded = true;
-    const sink = this.exchange.onUpstreamResponse(status, responseHeaders(headers));
+    const sink = this.exchange.onUpstreamResponse(status, raw);
     if (sink === null) this.abort();
     else this.sink = sink;
   }
