@@ -1,7 +1,8 @@
-// What the edge checks in a request line and Host header before routing: the path normalised
+// What the edge checks in a request line and its headers before routing: the path normalised
 // (RFC 3986 remove_dot_segments, percent-encoded dots included) so no request reaches an
-// upstream path outside its route's prefix, one valid Host, the methods it refuses, and the
-// one Upgrade it takes up (websocket; any other is ignored).
+// upstream path outside its route's prefix, one valid Host, the methods it refuses, HTTP/1.x
+// alone, no transfer coding but chunked, and the one Upgrade it takes up (websocket; any other
+// is ignored).
 import { codingsBeyondChunked, isName } from './header-names.js';
 
 /** Methods answered 405 on every path: TRACE echoes credentials, CONNECT tunnels. */
