@@ -71,6 +71,19 @@ const get = (path: string, headers = 'Host: x\r\n'): Promise<string> =>
     keepOpen: true,
   });
 
+/**
+ * Sends `request` with a GET pipelined after it; returns what the edge wrote, having checked it
+ * answered once and closed: the request after the refused one is never handled.
+ */
+async function answeredOnceAndClosed(request: string): Promise<string> {
+  const raw = await rawExchange(t.port, `${request}GET /api/next HTTP/1.1\r\nHost: x\r\n\r\n`, {
+    keepOpen: true,
+    timeoutMs: 5000,
+  });
+  expect(raw.match(/HTTP\/1\.1 \d{3} /g), request).toHaveLength(1);
+  return raw;
+}
+
 describe('dot segments', () => {
   it('never reach an upstream path outside the route prefix', async () => {
     seen.length = 0;
@@ -174,15 +187,11 @@ describe('an encoded NUL in the path', () => {
 describe('Transfer-Encoding in HTTP/1.0', () => {
   it('is answered 400 and closed: neither it nor what was pipelined after it is forwarded', async () => {
     seen.length = 0;
-    const raw = await rawExchange(
-      t.port,
+    const raw = await answeredOnceAndClosed(
       'POST /api/upload HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n' +
-        'Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' +
-        'GET /api/next HTTP/1.1\r\nHost: x\r\n\r\n',
-      { keepOpen: true, timeoutMs: 5000 },
+        'Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
     );
     expect(statusOf(raw)).toBe(400);
-    expect(raw.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
     expect(seen).toEqual([]);
   });
 });
@@ -205,14 +214,9 @@ describe('request lines of HTTP/0.9 and HTTP/2.0', () => {
   it('are answered 505 and closed, never forwarded', async () => {
     seen.length = 0;
     for (const line of ['GET /api/hello HTTP/2.0\r\nHost: x', 'GET /api/hello']) {
-      const raw = await rawExchange(
-        t.port,
-        `${line}\r\n\r\nGET /api/next HTTP/1.1\r\nHost: x\r\n\r\n`,
-        { keepOpen: true, timeoutMs: 5000 },
-      );
+      const raw = await answeredOnceAndClosed(`${line}\r\n\r\n`);
       expect(statusOf(raw), line).toBe(505);
       expect(raw, line).toContain('{"error":"http_version_not_supported"}');
-      expect(raw.match(/HTTP\/1\.1 \d{3} /g), line).toHaveLength(1);
     }
     expect(seen).toEqual([]);
   });
@@ -222,15 +226,12 @@ describe('transfer codings other than chunked alone', () => {
   it('are answered 501 and closed, never forwarded with the coding dropped', async () => {
     seen.length = 0;
     for (const coding of ['gzip, chunked', 'deflate, chunked', 'identity, chunked']) {
-      const raw = await rawExchange(
-        t.port,
+      const raw = await answeredOnceAndClosed(
         `POST /api/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${coding}\r\n\r\n` +
-          '3\r\nabc\r\n0\r\n\r\nGET /api/next HTTP/1.1\r\nHost: x\r\n\r\n',
-        { keepOpen: true, timeoutMs: 5000 },
+          '3\r\nabc\r\n0\r\n\r\n',
       );
       expect(statusOf(raw), coding).toBe(501);
       expect(raw, coding).toContain('{"error":"not_implemented"}');
-      expect(raw.match(/HTTP\/1\.1 \d{3} /g), coding).toHaveLength(1);
     }
     expect(seen).toEqual([]);
     // Chunked alone, in any case, is relayed.
