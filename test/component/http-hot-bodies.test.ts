@@ -1,10 +1,10 @@
 // Request bodies on the edge's hot path: Content-Length and chunked bodies, Expect:
 // 100-continue (in any case, before or after the Content-Length) and max_body's 413 are
-// served without node:http (no 'request' or 'checkContinue' event on the edge's server),
-// the upstream gets exactly the body's bytes
-// (a large one too, through a slow reader), a body request held while its program restarts is
-// sent whole once it is back, a malformed chunk gets 400, and an upstream that fails or answers
-// early mid-body gets the answers node:http's path gives.
+// served without node:http (no 'request' or 'checkContinue' event on the edge's server), the
+// upstream gets exactly the body's bytes (a large one too, through a slow reader), a body
+// request held while its program restarts is sent whole once it is back, a malformed chunk
+// gets 400 (so do malformed bytes read with a body's end, as node:http answers them), and an
+// upstream that fails or answers early mid-body gets the answers node:http's path gives.
 import { createHash } from 'node:crypto';
 import { createServer, request, Server, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -269,6 +269,25 @@ describe('request bodies on the hot path', () => {
     await waitFor(() => seen.find((e) => e.url === '/api/badchunk')?.aborted, {
       what: 'the upstream request abandoned',
     });
+  });
+
+  it('refuses malformed bytes read with a body’s end, as node:http does: 400, the request unanswered', async () => {
+    for (const [url, head, rest] of [
+      ['/api/cut-length', 'Content-Length: 5\r\n\r\nab', 'cde'],
+      ['/api/cut-chunked', 'Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n', '0\r\n\r\n'],
+    ] as const) {
+      const socket = connect(t.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      socket.on('error', () => undefined);
+      const closed = new Promise((r) => socket.on('close', r));
+      socket.write(`POST ${url} HTTP/1.1\r\nHost: x\r\n${head}`);
+      await waitFor(() => seen.some((e) => e.url === url), { what: 'the request upstream' });
+      // The body's end and a malformed request, in one read.
+      socket.write(`${rest}GET /api/a b HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await closed;
+      expect(text.match(/HTTP\/1\.1 \d{3} /g), url).toEqual(['HTTP/1.1 400 ']);
+    }
   });
 
   it('streams a large body through a slow upstream reader intact', async () => {

@@ -169,13 +169,21 @@ export class HotConnection {
     if (buf !== null) this.toSink(buf);
   }
 
-  private toSink(chunk: Buffer): void {
+  /** `read`: `chunk` is a read of its own (not bytes read with the head, checked with it). */
+  private toSink(chunk: Buffer, read = false): void {
     const end = this.sink!.feed(chunk);
     if (end === -1 || this.sink === null) return;
     this.sink = null;
-    if (end < chunk.length && !this.gone) {
-      this.buf = chunk.subarray(end);
-      this.checked = false;
+    if (end === chunk.length || this.gone) return;
+    this.buf = chunk.subarray(end);
+    this.checked = false;
+    // node:http parses a read through before it answers: malformed bytes read with a body's end
+    // refuse the connection (400), the request in flight unanswered.
+    if (read && !this.checkRest(this.buf)) {
+      const current = this.current;
+      this.current = null;
+      current?.abort();
+      this.handOver();
     }
   }
 
@@ -229,7 +237,7 @@ export class HotConnection {
     youngGenerationBusy();
     if (this.lingering) this.rearm();
     if (this.sink !== null) {
-      this.toSink(chunk);
+      this.toSink(chunk, true);
       return;
     }
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
