@@ -94,6 +94,8 @@ export class HotConnection {
   private headTimer: NodeJS.Timeout | null = null;
   /** Bytes parsed so far for the head not yet complete (see PARTIAL_PARSE_BYTES). */
   private partialBytes = 0;
+  /** The request taken last keeps the connection alive (HTTP/1.1, or 1.0 asking to). */
+  private keepAlive = true;
   /** The exchange in flight, or null between requests. */
   current: InFlight | null = null;
   /** Requests taken on this connection. */
@@ -177,13 +179,15 @@ export class HotConnection {
     if (end === chunk.length || this.gone) return;
     this.buf = chunk.subarray(end);
     this.checked = false;
-    // node:http parses a read through before it answers: malformed bytes read with a body's end
-    // refuse the connection (400), the request in flight unanswered.
-    if (read && !this.checkRest(this.buf)) {
+    // node:http parses a read through before it answers: malformed bytes read with a body's end,
+    // or any after a request that closes its connection, refuse the connection (400), the
+    // request in flight unanswered.
+    if (read && (!this.keepAlive || !this.checkRest(this.buf))) {
       const current = this.current;
       this.current = null;
       current?.abort();
-      this.handOver();
+      this.release();
+      answerClientError(this.socket, 400);
     }
   }
 
@@ -273,6 +277,7 @@ export class HotConnection {
           return;
         }
         this.buf = n < buf.length ? buf.subarray(n) : null;
+        this.keepAlive = head.keepAlive;
         if (!this.edge.take(this, head)) {
           this.buf = this.buf === null ? head.raw : Buffer.concat([head.raw, this.buf]);
           this.handOver();
