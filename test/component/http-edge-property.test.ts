@@ -208,7 +208,7 @@ describe('edge framing against node:http', () => {
           neverLooser(edgeWhole, refWhole);
         },
       ),
-      { seed: 20261204, numRuns: 60, interruptAfterTimeLimit: 60_000 },
+      { seed: 20261204, numRuns: 200, interruptAfterTimeLimit: 60_000 },
     );
   }, 120_000);
 
