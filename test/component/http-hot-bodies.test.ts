@@ -298,6 +298,22 @@ describe('request bodies on the hot path', () => {
     }
   });
 
+  it('answers a closing request whose body’s end came with line ends, as node:http skips them', async () => {
+    const socket = connect(t.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write('POST /api/cut-crlf HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n\r\nab');
+    await waitFor(() => seen.some((e) => e.url === '/api/cut-crlf'), {
+      what: 'the request upstream',
+    });
+    socket.write('cde\r\n');
+    await closed;
+    expect(text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ']);
+    expect(text).toContain(digestOf(Buffer.from('abcde')));
+  });
+
   it('streams a large body through a slow upstream reader intact', async () => {
     const body = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < body.length; i += 4) body.writeUInt32LE(i, i);

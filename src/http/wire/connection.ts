@@ -180,9 +180,10 @@ export class HotConnection {
     this.buf = chunk.subarray(end);
     this.checked = false;
     // node:http parses a read through before it answers: malformed bytes read with a body's end,
-    // or any after a request that closes its connection, refuse the connection (400), the
-    // request in flight unanswered.
-    if (read && (!this.keepAlive || !this.checkRest(this.buf))) {
+    // or any but line ends after a request that closes its connection, refuse the connection
+    // (400), the request in flight unanswered.
+    const closing = !this.keepAlive && beyondLineEnds(this.buf);
+    if (read && (closing || !this.checkRest(this.buf))) {
       const current = this.current;
       this.current = null;
       current?.abort();
@@ -359,6 +360,12 @@ export class HotConnection {
   private readonly onError = (): void => {
     this.socket.destroy();
   };
+}
+
+/** True when `bytes` hold more than CR and LF, which llhttp skips after a message. */
+function beyondLineEnds(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 13 && bytes[i] !== 10) return true;
+  return false;
 }
 
 function destroySelf(this: Socket): void {
