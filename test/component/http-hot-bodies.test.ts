@@ -108,6 +108,18 @@ afterAll(async () => {
   await new Promise((r) => broken?.close(r));
 });
 
+/** A raw connection to the edge: `text` is all it was sent so far; `closed` settles on close. */
+class RawClient {
+  readonly socket = connect(t.port, '127.0.0.1');
+  text = '';
+  readonly closed = new Promise((r) => this.socket.on('close', r));
+
+  constructor() {
+    this.socket.on('data', (c: Buffer) => (this.text += c.toString('latin1')));
+    this.socket.on('error', () => undefined);
+  }
+}
+
 const digestOf = (b: Buffer): string =>
   `${b.length} ${createHash('sha256').update(b).digest('hex')}`;
 
@@ -194,18 +206,18 @@ describe('request bodies on the hot path', () => {
       `Expect: 100-Continue\r\nContent-Length: ${body.length}`,
       `Content-Length: ${body.length}\r\nExpect: 100-CONTINUE`,
     ].entries()) {
-      const socket = connect(t.port, '127.0.0.1');
-      let text = '';
-      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-      socket.on('error', () => undefined);
+      const client = new RawClient();
+      const { socket } = client;
       socket.write(`POST /api/expect-${i} HTTP/1.1\r\nHost: x\r\n${head}\r\n\r\n`);
       // The body waits for the 100: without it, the exchange never ends.
-      await waitFor(() => text.includes('HTTP/1.1 100 Continue\r\n\r\n'), { timeoutMs: 5000 });
+      await waitFor(() => client.text.includes('HTTP/1.1 100 Continue\r\n\r\n'), {
+        timeoutMs: 5000,
+      });
       socket.end(body);
-      await waitFor(() => text.includes(digestOf(body)), { timeoutMs: 5000 });
+      await waitFor(() => client.text.includes(digestOf(body)), { timeoutMs: 5000 });
       socket.destroy();
-      expect(text.indexOf('HTTP/1.1 100 Continue')).toBe(0);
-      expect(statusOf(text.slice(text.indexOf('\r\n\r\n') + 4))).toBe(200);
+      expect(client.text.indexOf('HTTP/1.1 100 Continue')).toBe(0);
+      expect(statusOf(client.text.slice(client.text.indexOf('\r\n\r\n') + 4))).toBe(200);
     }
   });
 
@@ -226,11 +238,8 @@ describe('request bodies on the hot path', () => {
   });
 
   it('answers 413 to a chunked body crossing max_body and abandons the upstream request', async () => {
-    const socket = connect(t.port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-    socket.on('error', () => undefined);
-    const closed = new Promise((r) => socket.on('close', r));
+    const client = new RawClient();
+    const { socket, closed } = client;
     socket.write('POST /api/huge HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
     const block = Buffer.alloc(256 * 1024, 0x63);
     const chunk = Buffer.concat([
@@ -240,22 +249,19 @@ describe('request bodies on the hot path', () => {
     ]);
     for (let sent = 0; sent <= MAX_BODY && !socket.destroyed; sent += block.length) {
       if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
-      if (text !== '') break;
+      if (client.text !== '') break;
     }
     await closed;
-    expect(statusOf(text)).toBe(413);
-    expect(text).toContain('payload_too_large');
+    expect(statusOf(client.text)).toBe(413);
+    expect(client.text).toContain('payload_too_large');
     await waitFor(() => seen.find((e) => e.url === '/api/huge')?.aborted, {
       what: 'the upstream request abandoned',
     });
   });
 
   it('answers 400 to a malformed chunk mid-body and abandons the upstream request', async () => {
-    const socket = connect(t.port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-    socket.on('error', () => undefined);
-    const closed = new Promise((r) => socket.on('close', r));
+    const client = new RawClient();
+    const { socket, closed } = client;
     socket.write(
       'POST /api/badchunk HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n',
     );
@@ -264,8 +270,8 @@ describe('request bodies on the hot path', () => {
     });
     socket.write('zz\r\nmore\r\n');
     await closed;
-    expect(statusOf(text)).toBe(400);
-    expect(text).toContain('bad_request');
+    expect(statusOf(client.text)).toBe(400);
+    expect(client.text).toContain('bad_request');
     await waitFor(() => seen.find((e) => e.url === '/api/badchunk')?.aborted, {
       what: 'the upstream request abandoned',
     });
@@ -284,34 +290,28 @@ describe('request bodies on the hot path', () => {
       // Any request after one that closes its connection is one too many.
       ['/api/cut-closing', 'HTTP/1.0', 'Content-Length: 5\r\n\r\nab', 'cde', '/api/next'],
     ] as const) {
-      const socket = connect(t.port, '127.0.0.1');
-      let text = '';
-      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-      socket.on('error', () => undefined);
-      const closed = new Promise((r) => socket.on('close', r));
+      const client = new RawClient();
+      const { socket, closed } = client;
       socket.write(`POST ${url} ${line}\r\nHost: x\r\n${head}`);
       await waitFor(() => seen.some((e) => e.url === url), { what: 'the request upstream' });
       // The body's end and a request node:http refuses there, in one read.
       socket.write(`${rest}GET ${next} HTTP/1.1\r\nHost: x\r\n\r\n`);
       await closed;
-      expect(text.match(/HTTP\/1\.1 \d{3} /g), url).toEqual(['HTTP/1.1 400 ']);
+      expect(client.text.match(/HTTP\/1\.1 \d{3} /g), url).toEqual(['HTTP/1.1 400 ']);
     }
   });
 
   it('answers a closing request whose body’s end came with line ends, as node:http skips them', async () => {
-    const socket = connect(t.port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-    socket.on('error', () => undefined);
-    const closed = new Promise((r) => socket.on('close', r));
+    const client = new RawClient();
+    const { socket, closed } = client;
     socket.write('POST /api/cut-crlf HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n\r\nab');
     await waitFor(() => seen.some((e) => e.url === '/api/cut-crlf'), {
       what: 'the request upstream',
     });
     socket.write('cde\r\n');
     await closed;
-    expect(text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ']);
-    expect(text).toContain(digestOf(Buffer.from('abcde')));
+    expect(client.text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ']);
+    expect(client.text).toContain(digestOf(Buffer.from('abcde')));
   });
 
   it('streams a large body through a slow upstream reader intact', async () => {
@@ -348,15 +348,12 @@ describe('request bodies on the hot path', () => {
   });
 
   it('relays an answer the upstream gives before the body ends, then closes', async () => {
-    const socket = connect(t.port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-    socket.on('error', () => undefined);
-    const closed = new Promise((r) => socket.on('close', r));
+    const client = new RawClient();
+    const { socket, closed } = client;
     socket.write('POST /api/early HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npart');
     await closed;
-    expect(statusOf(text)).toBe(401);
-    expect(text.toLowerCase()).toContain('connection: close');
-    expect(text).toContain('\r\nno\r\n');
+    expect(statusOf(client.text)).toBe(401);
+    expect(client.text.toLowerCase()).toContain('connection: close');
+    expect(client.text).toContain('\r\nno\r\n');
   });
 });
