@@ -179,17 +179,16 @@ export class HotConnection {
     if (end === chunk.length || this.gone) return;
     this.buf = chunk.subarray(end);
     this.checked = false;
+    if (!read) return;
     // node:http parses a read through before it answers: malformed bytes read with a body's end,
     // or any but line ends after a request that closes its connection, refuse the connection
     // (400), the request in flight unanswered.
-    const closing = !this.keepAlive && beyondLineEnds(this.buf);
-    if (read && (closing || !this.checkRest(this.buf))) {
-      const current = this.current;
-      this.current = null;
-      current?.abort();
-      this.release();
-      answerClientError(this.socket, 400);
-    }
+    if (this.keepAlive ? this.checkRest(this.buf) : !beyondLineEnds(this.buf)) return;
+    const current = this.current;
+    this.current = null;
+    current?.abort();
+    this.release();
+    answerClientError(this.socket, 400);
   }
 
   /**

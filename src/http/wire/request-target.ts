@@ -276,8 +276,8 @@ export function checkCodings(rawHeaders: readonly string[]): Refusal | undefined
 
 /**
  * Takes an absolute-form target ("http://host:8080/x?y", RFC 9112 3.2.2: a server must accept
- * it) apart: undefined when `target` is not one (origin-form, "*", or authority-form, which
- * routing answers as before), and 400's refusal when its authority is not a valid host
+ * it) apart: undefined when `target` is not one (origin-form; "*" and authority-form, which
+ * server.ts answers NOT_ROUTABLE), and 400's refusal when its authority is not a valid host
  * (userinfo, an empty one) or its scheme not http(s).
  */
 export function absoluteForm(target: string): AbsoluteTarget | Refusal | undefined {
