@@ -16,7 +16,8 @@ import type { StaticAnswer, StaticMemory, StaticRequest } from './static/memory.
 import type { HotConnection, InFlight } from './wire/connection.js';
 import { HeaderNames } from './wire/header-names.js';
 import { headLines } from './wire/head-lines.js';
-import { headerValue, type RequestHead } from './wire/llhttp.js';
+import { headerValue } from './wire/header-names.js';
+import type { RequestHead } from './wire/llhttp.js';
 import { HotProxyExchange, upstreamHead, type HotProxyContext } from './proxy/forward.js';
 import { CHUNKED } from './proxy/request-body.js';
 import { takeUpgrade } from './proxy/upgrade.js';

@@ -9,7 +9,8 @@ import { isEventStream, type Encoding } from '../encoding.js';
 import type { EdgeState } from './binding.js';
 import { forwardHead } from './response-headers.js';
 import { writeHead } from '../wire/head-lines.js';
-import { headerValue, type RequestHead } from '../wire/llhttp.js';
+import { headerValue } from '../wire/header-names.js';
+import type { RequestHead } from '../wire/llhttp.js';
 
 /** Small bodies go out in one buffer with their head; larger ones in a second write. */
 export const ONE_WRITE_BYTES = 16 * 1024;

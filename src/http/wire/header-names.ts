@@ -22,6 +22,20 @@ export function isName(name: string, lower: string): boolean {
 }
 
 /**
+ * The value of header `name` (lower case) in a flat raw list, repeated ones joined with ", " as
+ * node:http joins them.
+ */
+export function headerValue(headers: readonly string[], name: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    const k = headers[i]!;
+    if (!isName(k, name)) continue;
+    out = out === undefined ? headers[i + 1]! : `${out}, ${headers[i + 1]!}`;
+  }
+  return out;
+}
+
+/**
  * True when a flat raw header list ([name, value, ...]) has a Transfer-Encoding naming a coding
  * other than one `chunked` (any case, empty list elements skipped): `gzip, chunked`, `gzip`.
  * The edge frames each body it relays itself and drops Transfer-Encoding with the hop-by-hop

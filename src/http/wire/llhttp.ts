@@ -1,6 +1,5 @@
 // The shape of Node's llhttp binding (`process.binding('http_parser')`, obtained by main.ts and
 // injected): the parser class, its callback slots, and one request head read from it.
-import { isName } from './header-names.js';
 import { takesUpgrade } from './request-target.js';
 
 /** What execute() returns on bad input: where it stopped (one past the byte refused). */
@@ -106,20 +105,6 @@ export interface RequestHead {
   readonly upgrade: boolean;
   /** The head's bytes (for a hand-over to node:http). */
   readonly raw: Buffer;
-}
-
-/**
- * The value of header `name` (lower case) in a flat raw list, repeated ones joined with ", " as
- * node:http joins them.
- */
-export function headerValue(headers: readonly string[], name: string): string | undefined {
-  let out: string | undefined;
-  for (let i = 0; i < headers.length; i += 2) {
-    const k = headers[i]!;
-    if (!isName(k, name)) continue;
-    out = out === undefined ? headers[i + 1]! : `${out}, ${headers[i + 1]!}`;
-  }
-  return out;
 }
 
 /** What HeadReader.head returns for a head that is valid so far and not yet complete. */

@@ -3,7 +3,7 @@
 // upstream path outside its route's prefix, one valid Host, the methods it refuses, HTTP/1.x
 // alone, no transfer coding but chunked, and the one Upgrade it takes up (websocket; any other
 // is ignored).
-import { codingsBeyondChunked, isName } from './header-names.js';
+import { codingsBeyondChunked, headerValue, isName } from './header-names.js';
 
 /** Methods answered 405 on every path: TRACE echoes credentials, CONNECT tunnels. */
 export const REFUSED_METHODS: ReadonlySet<string> = new Set(['TRACE', 'CONNECT']);
@@ -307,12 +307,6 @@ export function checkHandshake(method: string): Refusal | undefined {
   return method === 'GET' ? undefined : BAD_REQUEST;
 }
 
-/** True when the raw header list ([name, value, ...]) has a `lower` header. */
-function hasHeader(rawHeaders: readonly string[], lower: string): boolean {
-  for (let i = 0; i < rawHeaders.length; i += 2) if (isName(rawHeaders[i]!, lower)) return true;
-  return false;
-}
-
 /**
  * Checks a request's method, version and raw headers before routing: undefined when it may be
  * routed, else the refusal to answer (405 for TRACE and CONNECT, 400 for two Hosts or a bad
@@ -326,7 +320,8 @@ export function checkRequest(
 ): Refusal | undefined {
   if (REFUSED_METHODS.has(method)) return NOT_ALLOWED;
   if (hostProblem(rawHeaders)) return BAD_REQUEST;
-  if (versionMinor === 0 && hasHeader(rawHeaders, 'transfer-encoding')) return FAULTY_FRAMING;
+  if (versionMinor === 0 && headerValue(rawHeaders, 'transfer-encoding') !== undefined)
+    return FAULTY_FRAMING;
   return undefined;
 }
 
