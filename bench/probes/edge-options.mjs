@@ -2,13 +2,16 @@
 // Probe: what would close the HTTP gaps? The same backend and dashboard behind nginx (as in the
 // bench), apposd, and minimal Node front doors (edge-server.mjs: /api through http-proxy, a
 // plain node:http pool, or undici when UNDICI=/path/to/undici is set; static files from memory),
-// alternating rounds; req/s, p99 and the front door's CPU per request.
-// Usage: [UNDICI=/abs/path/node_modules/undici/index.js] node bench/probes/edge-options.mjs [rounds] [seconds]
+// and the floors of any Node edge (`raw`: bytes relayed; `raw-llhttp`: relayed and parsed both
+// ways, on the /api rows only), alternating rounds; req/s, p99 and the front door's CPU per
+// request.
+// Usage: [UNDICI=/abs/path/node_modules/undici/index.js] [DOORS=nginx,apposd,...]
+//   node bench/probes/edge-options.mjs [rounds] [seconds]
 import { join } from 'node:path';
 import { ApposdStack } from '../lib/apposd-stack.mjs';
 import { ClassicStack } from '../lib/classic-stack.mjs';
 import { waitAll200 } from '../lib/http-client.mjs';
-import { CLK_TCK, cpuTicks, loadavg, ProcessTracker, treeOf } from '../lib/procs.mjs';
+import { cpuPerRequest, cpuSplit, loadavg, ProcessTracker, treeOf } from '../lib/procs.mjs';
 import { createSettings } from '../lib/setup.mjs';
 import { PATHS, ROOT } from '../lib/stack.mjs';
 import { median } from '../lib/stats.mjs';
@@ -23,6 +26,8 @@ const ROUTES = [
   ['/', []],
   ['/assets/app-3f2a1b.js', ['Accept-Encoding: gzip']],
 ];
+/** Front doors that only relay to the backend: measured on the /api rows alone. */
+const FLOORS = ['raw', 'raw-llhttp', ...(process.env.UNDICI ? ['raw-wasm'] : [])];
 const tracker = new ProcessTracker();
 tracker.installExitHook();
 const settings = await createSettings();
@@ -59,7 +64,7 @@ async function start(name) {
     );
   }
   const url = `http://127.0.0.1:${ports.http}`;
-  await waitAll200([`${url}/api/hello`, `${url}/`]);
+  await waitAll200(FLOORS.includes(name) ? [`${url}/api/hello`] : [`${url}/api/hello`, `${url}/`]);
   return {
     pids: () => treeOf(front.child.pid).map((s) => s.pid),
     stop: async () => {
@@ -73,24 +78,25 @@ async function start(name) {
 
 try {
   for (let r = 0; r < rounds; r++) {
-    const order = ['nginx', 'apposd', 'http-proxy', 'node-http'];
+    let order = ['nginx', 'apposd', 'http-proxy', 'node-http', ...FLOORS];
     if (process.env.UNDICI) order.push('undici');
+    if (process.env.DOORS) order = order.filter((d) => process.env.DOORS.split(',').includes(d));
     if (r % 2) order.reverse();
     for (const name of order) {
       const door = await start(name);
       const url = `http://127.0.0.1:${ports.http}`;
       await wrk(tracker, `${url}/api/hello`, { seconds: 1, connections: 32 });
       for (const [path, headers] of ROUTES) {
+        if (FLOORS.includes(name) && !path.startsWith('/api/')) continue;
         const pids = door.pids();
-        const c0 = pids.reduce((s, p) => s + cpuTicks(p), 0);
+        const c0 = cpuSplit(pids);
         const w = await wrk(tracker, `${url}${path}`, { seconds, connections: 32, headers });
-        const c1 = pids.reduce((s, p) => s + cpuTicks(p), 0);
+        const cpu = cpuPerRequest(c0, cpuSplit(pids), w.requests);
         const key = `${path}${headers.length ? ' (gzip)' : ''}`;
-        const cpuUs = ((c1 - c0) * 1e6) / CLK_TCK / w.requests;
         (results[key] ??= {})[name] ??= [];
-        results[key][name].push({ rps: w.rps, p99: w.p99, cpuUs });
+        results[key][name].push({ rps: w.rps, p99: w.p99, ...cpu });
         process.stderr.write(
-          `${name} ${key}: ${Math.round(w.rps)} req/s p99 ${w.p99} ms, ${cpuUs.toFixed(0)} us CPU/req (load ${loadavg().one})\n`,
+          `${name} ${key}: ${Math.round(w.rps)} req/s p99 ${w.p99} ms, ${cpu.layerCpuUs.toFixed(1)} us CPU/req (load ${loadavg().one})\n`,
         );
       }
       await door.stop();
@@ -104,14 +110,18 @@ process.stdout.write(
   `\nmedians of ${rounds} rounds, wrk -t1 -c32 ${seconds} s; ratio = x / nginx\n`,
 );
 process.stdout.write(
-  '| route | front door | req/s | ratio | p99 ms | CPU us/req |\n|---|---|--:|--:|--:|--:|\n',
+  '| route | front door | req/s | ratio | p99 ms | CPU us/req | user | kernel | CPU ratio |\n|---|---|--:|--:|--:|--:|--:|--:|--:|\n',
 );
 for (const [key, byName] of Object.entries(results)) {
   const base = median(byName.nginx.map((x) => x.rps));
+  const baseCpu = median(byName.nginx.map((x) => x.layerCpuUs));
   for (const [name, xs] of Object.entries(byName)) {
     const rps = median(xs.map((x) => x.rps));
+    const [cpu, user, sys] = ['layerCpuUs', 'layerUserUs', 'layerSysUs'].map((k) =>
+      median(xs.map((x) => x[k])),
+    );
     process.stdout.write(
-      `| ${key} | ${name} | ${Math.round(rps)} | ${(rps / base).toFixed(2)}x | ${median(xs.map((x) => x.p99)).toFixed(2)} | ${median(xs.map((x) => x.cpuUs)).toFixed(0)} |\n`,
+      `| ${key} | ${name} | ${Math.round(rps)} | ${(rps / base).toFixed(2)}x | ${median(xs.map((x) => x.p99)).toFixed(2)} | ${cpu.toFixed(1)} | ${user.toFixed(1)} | ${sys.toFixed(1)} | ${(cpu / baseCpu).toFixed(2)}x |\n`,
     );
   }
 }

@@ -3,11 +3,18 @@
 // plain node:http keep-alive pool, or an undici Pool (when UNDICI names an installed undici),
 // and / from files held in memory (with their .gz siblings). Not apposd: a lower bound of
 // what its edge could cost.
-// Usage: node edge-server.mjs http-proxy|node-http|undici PORT BACKEND_PORT WEB_DIR
+// Two floors serve every path from the backend, one backend connection per client connection:
+// `raw` relays bytes untouched both ways (no HTTP at all), and `raw-llhttp` also runs both
+// directions' bytes through Node's llhttp binding, as any proxy must to find where messages
+// end (headers read, nothing re-written); `raw-wasm` parses with undici's WebAssembly llhttp
+// (UNDICI names it) and reads nothing. What a Node edge costs can go no lower.
+// Usage: node edge-server.mjs http-proxy|node-http|undici|raw|raw-llhttp|raw-wasm PORT BACKEND_PORT WEB_DIR
 import { createHash } from 'node:crypto';
+import { connect, createServer as createNetServer } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
-import { extname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
 import httpProxy from 'http-proxy';
 
 const [mode, port, backendPort, webDir] = process.argv.slice(2);
@@ -108,11 +115,74 @@ function viaUndici(req, res) {
   );
 }
 
-createServer((req, res) => {
-  if (!req.url.startsWith('/api/')) return serveStatic(req, res);
-  if (mode === 'http-proxy')
-    return proxy.web(req, res, { target: `http://127.0.0.1:${backendPort}` });
-  if (mode === 'undici') return viaUndici(req, res);
-  return plain(req, res);
-}).listen(Number(port), '127.0.0.1');
+/** A parser of Node's llhttp binding that reads messages of `type` and keeps nothing. */
+function floorParser(type) {
+  const { HTTPParser: P } = process.binding('http_parser');
+  const parser = new P();
+  parser.initialize(P[type], {}, 0, 0);
+  // No kOnBody: the binding then skips copying body bytes out for JavaScript.
+  parser[P.kOnHeaders] = parser[P.kOnMessageComplete] = () => {};
+  parser[P.kOnExecute] = () => {};
+  parser[P.kOnHeadersComplete] = () => 0;
+  return parser;
+}
+
+/**
+ * Parsers of undici's llhttp WebAssembly build (UNDICI names an installed undici) whose
+ * callbacks do nothing: the least a WebAssembly parse can cost, as `raw-wasm` pays it.
+ */
+function wasmParsers() {
+  const file = join(dirname(process.env.UNDICI ?? 'undici'), 'lib/llhttp/llhttp-wasm.js');
+  const { Instance, Module } = globalThis.WebAssembly;
+  const mod = new Module(createRequire(import.meta.url)(file));
+  const none = () => 0;
+  const names = ['url', 'status', 'message_begin', 'header_field', 'header_value', 'body'];
+  const env = Object.fromEntries(names.map((n) => [`wasm_on_${n}`, none]));
+  env.wasm_on_headers_complete = env.wasm_on_message_complete = none;
+  const ll = new Instance(mod, { env }).exports;
+  let size = 64 * 1024;
+  let at = ll.malloc(size);
+  return (type) => {
+    const ptr = ll.llhttp_alloc(type === 'REQUEST' ? 1 : 2);
+    return {
+      execute(chunk) {
+        if (chunk.length > size) {
+          ll.free(at);
+          size = chunk.length;
+          at = ll.malloc(size);
+        }
+        new Uint8Array(ll.memory.buffer, at, chunk.length).set(chunk);
+        return ll.llhttp_execute(ptr, at, chunk.length) === 0 ? chunk.length : new Error('bad');
+      },
+    };
+  };
+}
+
+/** Relays `from`'s bytes to `to` (parsed first when `parser` is given); errors close both. */
+function relayBytes(from, to, parser) {
+  from.on('data', (chunk) => {
+    if (parser !== null && typeof parser.execute(chunk) !== 'number') from.destroy();
+    else if (!to.write(chunk)) from.pause();
+  });
+  to.on('drain', () => from.resume());
+  from.on('close', () => to.destroy());
+  from.on('error', () => to.destroy());
+}
+
+if (mode.startsWith('raw')) {
+  const parser =
+    mode === 'raw-llhttp' ? floorParser : mode === 'raw-wasm' ? wasmParsers() : () => null;
+  createNetServer({ noDelay: true }, (client) => {
+    const up = connect({ ...target, noDelay: true });
+    relayBytes(client, up, parser('REQUEST'));
+    relayBytes(up, client, parser('RESPONSE'));
+  }).listen(Number(port), '127.0.0.1');
+} else
+  createServer((req, res) => {
+    if (!req.url.startsWith('/api/')) return serveStatic(req, res);
+    if (mode === 'http-proxy')
+      return proxy.web(req, res, { target: `http://127.0.0.1:${backendPort}` });
+    if (mode === 'undici') return viaUndici(req, res);
+    return plain(req, res);
+  }).listen(Number(port), '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));
