@@ -45,9 +45,20 @@ function verbNamed(name: string): Verb | undefined {
   return Object.hasOwn(VERBS, name) ? VERBS[name] : undefined;
 }
 
-/** The command word in a raw argv, for pointing a usage error at its help. */
-function verbIn(argv: readonly string[]): string | undefined {
-  return argv.find((a) => Object.hasOwn(VERBS, a));
+/**
+ * The command word of an argv that may not parse (for pointing a usage error at its help, and
+ * for `health`'s exit code): the first positional as parseArgs reads it leniently, so that an
+ * option's value (`-n health`) is never taken for the command.
+ */
+function verbIn(argv: string[]): string | undefined {
+  const { positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+  });
+  const first = positionals[0];
+  return first !== undefined && Object.hasOwn(VERBS, first) ? first : undefined;
 }
 
 interface CommandLine {

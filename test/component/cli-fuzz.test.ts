@@ -32,11 +32,23 @@ const option = fc.constantFrom('--json', '-f', '-n', '-n', '5', '--timeout', '0'
 const TAKES_VALUE = new Set(['-n', '--timeout', '--socket']);
 const KNOWN_VERBS = new Set(WORDS.filter((w) => !['all', 'redis', '-'].includes(w)));
 
-/** The verb appos-ctl goes by: the first known verb that is no option's value. */
+/** True when `word` takes the next word as its value: `-n`, or a short group ending in n (`-fn`). */
+function takesValue(word: string): boolean {
+  return TAKES_VALUE.has(word) || (/^-[^-]/.test(word) && word.endsWith('n'));
+}
+
+/**
+ * The command appos-ctl goes by: the first word that is no option and no option's value (`-`
+ * alone is a word; after `--` every word is), when it is a known verb.
+ */
 function verbOf(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
-    if (TAKES_VALUE.has(argv[i]!)) i++;
-    else if (KNOWN_VERBS.has(argv[i]!)) return argv[i];
+    const word = argv[i]!;
+    if (word === '--') return KNOWN_VERBS.has(argv[i + 1] ?? '') ? argv[i + 1] : undefined;
+    if (takesValue(word)) i++;
+    else if (!word.startsWith('-') || word === '-') {
+      return KNOWN_VERBS.has(word) ? word : undefined;
+    }
   }
   return undefined;
 }

@@ -306,6 +306,24 @@ describe('health, journal, reload, pid, version, shutdown', () => {
     expect((await ctl('health', '--timeout')).code).toBe(1);
   });
 
+  it("takes no option's value for the command: -n health is no health check", async () => {
+    const unknown = await ctl('xa', '-n', 'health');
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      'appos-ctl: unknown command "xa" (see appos-ctl --help)\n',
+    ]);
+    const bad = await ctl('-n', 'health', '--bogus');
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      'appos-ctl: unknown option --bogus (see appos-ctl --help)\n',
+    ]);
+    const tail = await ctl('tail', '-n', 'health', '--bogus');
+    expect([tail.code, tail.stderr]).toEqual([
+      2,
+      'appos-ctl: unknown option --bogus (see appos-ctl help tail)\n',
+    ]);
+  });
+
   it('journal prints state changes', async () => {
     supervisor.entries.push(
       {
