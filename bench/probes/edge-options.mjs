@@ -2,9 +2,9 @@
 // Probe: what would close the HTTP gaps? The same backend and dashboard behind nginx (as in the
 // bench), apposd, and minimal Node front doors (edge-server.mjs: /api through http-proxy, a
 // plain node:http pool, or undici when UNDICI=/path/to/undici is set; static files from memory),
-// and the floors of any Node edge (`raw`: bytes relayed; `raw-llhttp`: relayed and parsed both
-// ways, on the /api rows only), alternating rounds; req/s, p99 and the front door's CPU per
-// request.
+// and the floors of any Node edge on the /api rows (`raw`: bytes relayed; `raw-llhttp`: relayed
+// and parsed both ways with Node's binding; `raw-wasm`, with UNDICI: with undici's WebAssembly
+// llhttp), alternating rounds; req/s, p99 and the front door's CPU per request, user and kernel.
 // Usage: [UNDICI=/abs/path/node_modules/undici/index.js] [DOORS=nginx,apposd,...]
 //   node bench/probes/edge-options.mjs [rounds] [seconds]
 import { join } from 'node:path';

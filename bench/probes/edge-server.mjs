@@ -3,8 +3,8 @@
 // plain node:http keep-alive pool, or an undici Pool (when UNDICI names an installed undici),
 // and / from files held in memory (with their .gz siblings). Not apposd: a lower bound of
 // what its edge could cost.
-// Two floors serve every path from the backend, one backend connection per client connection:
-// `raw` relays bytes untouched both ways (no HTTP at all), and `raw-llhttp` also runs both
+// Three floors serve every path from the backend, one backend connection per client connection:
+// `raw` relays bytes untouched both ways (no HTTP at all); `raw-llhttp` also runs both
 // directions' bytes through Node's llhttp binding, as any proxy must to find where messages
 // end (headers read, nothing re-written); `raw-wasm` parses with undici's WebAssembly llhttp
 // (UNDICI names it) and reads nothing. What a Node edge costs can go no lower.
@@ -137,8 +137,8 @@ function wasmParsers() {
   const mod = new Module(createRequire(import.meta.url)(file));
   const none = () => 0;
   const names = ['url', 'status', 'message_begin', 'header_field', 'header_value', 'body'];
+  names.push('headers_complete', 'message_complete');
   const env = Object.fromEntries(names.map((n) => [`wasm_on_${n}`, none]));
-  env.wasm_on_headers_complete = env.wasm_on_message_complete = none;
   const ll = new Instance(mod, { env }).exports;
   let size = 64 * 1024;
   let at = ll.malloc(size);

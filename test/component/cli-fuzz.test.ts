@@ -32,9 +32,15 @@ const option = fc.constantFrom('--json', '-f', '-n', '-n', '5', '--timeout', '0'
 const TAKES_VALUE = new Set(['-n', '--timeout', '--socket']);
 const KNOWN_VERBS = new Set(WORDS.filter((w) => !['all', 'redis', '-'].includes(w)));
 
-/** True when `word` takes the next word as its value: `-n`, or a short group ending in n (`-fn`). */
+/**
+ * True when `word` takes the next word as its value: a long option that takes one, or a short
+ * group whose first `n` is its last letter (`-n`, `-fn`; in `-n5` and `-nf` the rest is the value).
+ */
 function takesValue(word: string): boolean {
-  return TAKES_VALUE.has(word) || (/^-[^-]/.test(word) && word.endsWith('n'));
+  if (TAKES_VALUE.has(word)) return true;
+  if (!/^-[^-]/.test(word)) return false;
+  const group = word.slice(1);
+  return group.indexOf('n') === group.length - 1;
 }
 
 /**
