@@ -58,7 +58,7 @@ function verbIn(argv: string[]): string | undefined {
     strict: false,
   });
   const first = positionals[0];
-  return first !== undefined && Object.hasOwn(VERBS, first) ? first : undefined;
+  return first !== undefined && verbNamed(first) ? first : undefined;
 }
 
 interface CommandLine {
@@ -93,7 +93,8 @@ export class CtlSession {
 
   /** Runs appos-ctl with `argv` (without node and the script); resolves to the exit code. */
   async run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-    // Known before parsing, so that a bad option given to `health` still exits 1, not 2.
+    // Known before parsing, so that a bad option given to `health` still exits 1, not 2 (the
+    // lenient read finds the same command as the parse below when that succeeds).
     this.healthCheck = verbIn(argv) === 'health';
     const { values, positionals } = parseCommandLine(argv);
     const [verbName, ...args] = positionals;
@@ -104,7 +105,6 @@ export class CtlSession {
     }
     const verb = verbNamed(verbName);
     if (!verb) throw new UsageError(`unknown command "${verbName}"`);
-    this.healthCheck = verbName === 'health';
     if (values.help) return this.help(verbName);
     for (const key of Object.keys(values) as OptionName[]) {
       if (key !== 'socket' && key !== 'help' && !verb.options.includes(key)) {
